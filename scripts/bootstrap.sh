@@ -1,0 +1,33 @@
+#!/bin/sh
+# Create the project's virtual environment and install it from the hashed lock file.
+# Called by the Makefile; safe to run again.
+set -eu
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "bootstrap: $PYTHON not found; install Python 3.11 or newer." >&2
+    exit 2
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "bootstrap: $("$PYTHON" --version 2>&1) is too old; Python 3.11 or newer is needed." >&2
+    exit 2
+fi
+# Debian ships venv's pip bootstrap separately (python3-venv).
+if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        ver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+        apt-get update -qq && apt-get install -y -qq "python$ver-venv" || apt-get install -y -qq python3-venv
+    else
+        echo "bootstrap: Python's venv module is missing; install it (Debian: apt install python3-venv)." >&2
+        exit 2
+    fi
+fi
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+# Every dependency is pinned with its hash; pip refuses anything else.
+"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements.txt
+# The package itself: editable, so pages and tests see src/ as it is; its dependencies are
+# already installed, hashed, by the line above.
+"$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation --editable .
+"$VENV/bin/python" -m pip check

@@ -1,0 +1,113 @@
+"""The ``pysecbook`` command line.
+
+This is the only module that knows about ``argv`` and exit codes: 0 success, 1 a finding or
+failed check, 2 a usage error or a target that cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from pysecbook import __version__
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one clear line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _cmd_risks(args: argparse.Namespace) -> int:
+    from pysecbook.risks import all_risks
+
+    risks = all_risks()
+    if args.format == "json":
+        print(json.dumps([r.as_dict() for r in risks], indent=2))
+        return EXIT_OK
+    table = Table(title=f"{len(risks)} risks in the catalogue", show_lines=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title")
+    table.add_column("CWE", no_wrap=True)
+    table.add_column("Bandit")
+    table.add_column("page", overflow="fold")
+    for r in risks:
+        table.add_row(r.id, r.title, str(r.cwe), ", ".join(r.bandit) or "-", f"book/{r.page}")
+    _console().print(table)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pysecbook.risks import all_risks, get
+
+    try:
+        risk = get(args.id)
+    except KeyError:
+        known = ", ".join(r.id for r in all_risks())
+        print(f"pysecbook demo: error: unknown risk id {args.id!r}; known ids: {known}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    demo = risk.demonstrate()
+    if args.format == "json":
+        print(json.dumps(demo.as_dict(), indent=2))
+    else:
+        print(f"{risk.id}: {risk.title} (CWE-{risk.cwe}; Bandit: {', '.join(risk.bandit) or 'none'})")
+        print(str(demo).split("\n", 1)[1])
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pysecbook",
+        description="Companion tool of the Python security book: replay each risk's "
+        "demonstration and run the pre-run checklist on a Python program.",
+    )
+    parser.add_argument("--version", action="version", version=f"pysecbook {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p_risks = sub.add_parser("risks", help="list the risk catalogue")
+    p_risks.add_argument("--format", choices=("text", "json"), default="text")
+    p_risks.set_defaults(func=_cmd_risks)
+
+    p_demo = sub.add_parser("demo", help="run one risk's attack against both implementations")
+    p_demo.add_argument("id", metavar="ID", help="a risk id, as listed by 'pysecbook risks'")
+    p_demo.add_argument("--format", choices=("text", "json"), default="text")
+    p_demo.set_defaults(func=_cmd_demo)
+
+    try:
+        from pysecbook.checklist.cli import add_check_command
+    except ImportError:  # the checker arrives with its own package
+        pass
+    else:
+        add_check_command(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("pysecbook: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,190 @@
+"""Run untrusted snippets the way every demonstration in the book does.
+
+A demonstration never runs attacker-controlled code in the process that builds the book.
+It runs it in a child interpreter, inside a private temporary directory, with a timeout,
+resource limits and a minimal environment, and it reads back what the child printed.
+Book page: ``book/security-model/isolation``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import subprocess  # nosec B404 - the whole point of this module is a controlled child process
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Environment every child starts from: no PYTHON* variables, no proxies, no secrets.
+MINIMAL_ENV: Mapping[str, str] = {
+    "PATH": os.defpath,
+    "LANG": "C.UTF-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+DEFAULT_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a child interpreter did: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+@contextlib.contextmanager
+def private_tmpdir(prefix: str = "pysecbook-") -> Iterator[Path]:
+    """A fresh directory only the current user can read, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        path = Path(name)
+        path.chmod(0o700)
+        yield path
+
+
+def _limit_resources(cpu_seconds: int, memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 2**20, 16 * 2**20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run_python(
+    code: str | None = None,
+    *,
+    cwd: Path,
+    flags: Sequence[str] = (),
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    python: str | os.PathLike[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    input_text: str | None = None,
+    limits: bool = True,
+    cpu_seconds: int = 30,
+    memory_bytes: int = 2 * 2**30,
+) -> Completed:
+    """Run ``python FLAGS -c CODE ARGS`` (or ``python FLAGS ARGS`` without code) in ``cwd``.
+
+    The child gets :data:`MINIMAL_ENV` updated with ``env``; nothing else from the parent's
+    environment leaks in. It is killed after ``timeout`` seconds, and, with ``limits``, it
+    cannot use more than ``cpu_seconds`` of CPU, ``memory_bytes`` of address space, or write
+    files larger than 16 MiB.
+    """
+    argv = [os.fspath(python or sys.executable), *flags]
+    if code is not None:
+        argv += ["-c", code]
+    argv += list(args)
+    child_env = dict(MINIMAL_ENV)
+    if env:
+        child_env.update(env)
+    preexec = (lambda: _limit_resources(cpu_seconds, memory_bytes)) if limits else None
+    try:
+        proc = subprocess.run(  # nosec B603 - fixed interpreter, argument list, no shell
+            argv,
+            cwd=cwd,
+            env=child_env,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=preexec,  # noqa: PLW1509 - only setrlimit, no locks taken
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        return Completed(
+            returncode=-9,
+            stdout=_text(exc.stdout),
+            stderr=_text(exc.stderr),
+            timed_out=True,
+        )
+    return Completed(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _text(data: str | bytes | None) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return data
+
+
+def last_line(text: str) -> str:
+    """The last non-empty line of ``text`` (a child's final message), or ``""``."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+_CALL_SNIPPET = """\
+import importlib, json, sys
+module_name, _, qualname = sys.argv[1].partition(":")
+target = importlib.import_module(module_name)
+for part in qualname.split("."):
+    target = getattr(target, part)
+try:
+    value = target(*json.loads(sys.argv[2]))
+except Exception as exc:
+    print(json.dumps({"raised": type(exc).__name__, "message": str(exc)}))
+else:
+    print(json.dumps({"returned": repr(value)}))
+"""
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The result of calling a library function in a child interpreter."""
+
+    returned: str | None
+    raised: str | None
+    message: str
+    completed: Completed
+
+    def __str__(self) -> str:
+        if self.raised:
+            return f"raised {self.raised}: {self.message}"
+        if self.returned is not None:
+            return f"returned {self.returned}"
+        return f"child failed: {last_line(self.completed.stderr) or 'no output'}"
+
+
+def call_in_child(
+    func: object,
+    *args: object,
+    flags: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> CallResult:
+    """Call ``func(*args)`` in a fresh interpreter started with ``flags`` (say ``-O``).
+
+    ``func`` must be importable by module and qualified name, and ``args`` JSON-serialisable.
+    """
+    import json
+
+    ref = f"{func.__module__}:{func.__qualname__}"  # type: ignore[attr-defined]
+    with private_tmpdir() as tmp:
+        done = run_python(
+            _CALL_SNIPPET,
+            cwd=tmp,
+            flags=flags,
+            args=[ref, json.dumps(list(args))],
+            env=env,
+            timeout=timeout,
+        )
+    try:
+        data = json.loads(last_line(done.stdout))
+    except ValueError:
+        data = {}
+    return CallResult(
+        returned=data.get("returned"),
+        raised=data.get("raised"),
+        message=data.get("message", ""),
+        completed=done,
+    )

@@ -1,0 +1,145 @@
+"""The whole book builds strictly, fails on a broken cell, and loads nothing from elsewhere."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.book
+
+JB = [str(Path(sys.executable).with_name("jupyter-book"))]
+STRICT = ["-W", "-n", "--keep-going"]
+
+
+def build(source: Path, output: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*JB, "build", str(source), "--path-output", str(output), *STRICT],
+        capture_output=True, text=True, timeout=timeout, check=False, cwd=source,
+    )
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("site")
+    done = build(ROOT, out)
+    return done, out / "_build" / "html"
+
+
+def test_book_builds_with_zero_warnings(built_site) -> None:  # type: ignore[no-untyped-def]
+    done, html = built_site
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-5000:]
+    assert "build succeeded" in log
+    assert not re.search(r"\bWARNING\b(?!.*Kernel is running over TCP)", log), log[-5000:]
+    assert (html / "index.html").is_file()
+    assert not (html / "reports").exists(), "execution error reports were published"
+
+
+# Attributes that make a browser fetch something, by tag.
+_FETCHING = {
+    "script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "source": ("src", "srcset"),
+    "video": ("src", "poster"), "audio": ("src",), "embed": ("src",), "object": ("data",),
+    "track": ("src",), "input": ("src",),
+}
+_LINK_RELS = {"stylesheet", "icon", "shortcut", "preload", "modulepreload", "prefetch",
+              "manifest", "apple-touch-icon", "dns-prefetch", "preconnect", "mask-icon"}
+_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.I)
+
+
+class _ResourceFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.remote: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        names: tuple[str, ...] = _FETCHING.get(tag, ())
+        if tag == "link" and _LINK_RELS & set((values.get("rel") or "").lower().split()):
+            names = ("href",)
+        for name in names:
+            for url in re.split(r",\s*", values.get(name) or ""):
+                if is_remote(url.strip().split(" ")[0]):
+                    self.remote.append(f"<{tag} {name}={url}>")
+        if values.get("style"):
+            self.remote += _CSS_URL.findall(values["style"] or "")
+
+
+def is_remote(url: str) -> bool:
+    return bool(re.match(r"^(https?:)?//", url, re.I))
+
+
+def remote_resources(html_dir: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for page in html_dir.rglob("*.html"):
+        finder = _ResourceFinder()
+        text = page.read_text(encoding="utf-8", errors="replace")
+        finder.feed(text)
+        for style in re.findall(r"<style[^>]*>(.*?)</style>", text, re.S | re.I):
+            finder.remote += _CSS_URL.findall(style)
+        if finder.remote:
+            found[str(page.relative_to(html_dir))] = finder.remote
+    for sheet in html_dir.rglob("*.css"):
+        urls = _CSS_URL.findall(sheet.read_text(encoding="utf-8", errors="replace"))
+        if urls:
+            found[str(sheet.relative_to(html_dir))] = urls
+    return found
+
+
+def test_built_html_loads_nothing_from_another_host(built_site) -> None:  # type: ignore[no-untyped-def]
+    done, html = built_site
+    assert done.returncode == 0
+    pages = list(html.rglob("*.html"))
+    assert len(pages) > 3
+    assert remote_resources(html) == {}
+
+
+def test_resource_finder_catches_remote_loads(tmp_path: Path) -> None:
+    """The check above can fail: a page with a CDN script and a remote font is caught."""
+    (tmp_path / "a.html").write_text(
+        '<html><head><script src="https://cdn.example/x.js"></script>'
+        '<link rel="stylesheet" href="//fonts.example/f.css">'
+        '<a href="https://example.org/">a plain link is fine</a></head></html>')
+    (tmp_path / "s.css").write_text("@font-face{src:url(https://fonts.example/a.woff2)}")
+    found = remote_resources(tmp_path)
+    assert len(found["a.html"]) == 2
+    assert found["s.css"] == ["https://fonts.example/a.woff2"]
+
+
+def _minimal_book(tmp: Path, cell: str) -> Path:
+    """A copy of the book's configuration with one page holding ``cell``."""
+    book = tmp / "book-copy"
+    book.mkdir()
+    for name in ("_config.yml", "_ext", "_static", "_templates"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, book / name)
+        elif src.is_file():
+            shutil.copy2(src, book / name)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    (book / "page.md").write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n---\n"
+        "# A page\n\n```{code-cell} ipython3\n" + cell + "\n```\n"
+    )
+    return book
+
+
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    book = _minimal_book(tmp_path, 'raise RuntimeError("this cell is broken")')
+    done = build(book, tmp_path / "out", timeout=300)
+    assert done.returncode != 0
+    assert "this cell is broken" in done.stdout + done.stderr
+
+
+def test_the_same_copy_without_the_failure_builds(tmp_path: Path) -> None:
+    book = _minimal_book(tmp_path, 'print("this cell works")')
+    done = build(book, tmp_path / "out", timeout=300)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]

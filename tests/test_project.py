@@ -1,0 +1,35 @@
+"""The project practises what it preaches: its own source passes the rules it teaches."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from pysecbook.sast import scan_bytes
+
+NOSEC = re.compile(r"#\s*nosec\b(?P<rest>.*)$")
+NOSEC_WITH_REASON = re.compile(r"^\s+B\d{3}(\s*,\s*B\d{3})*\s+-\s+\S.{5,}")
+
+
+def python_sources() -> list:
+    return sorted([*(ROOT / "src").rglob("*.py"), *(ROOT / "_ext").rglob("*.py")])
+
+
+def test_every_nosec_names_its_rule_and_reason() -> None:
+    bad = []
+    for path in python_sources():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = NOSEC.search(line)
+            if match and not NOSEC_WITH_REASON.match(match["rest"]):
+                bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not bad, "a '# nosec' must read '# nosec BXXX - reason':\n" + "\n".join(bad)
+
+
+def test_bandit_reports_nothing_above_low_severity_in_src() -> None:
+    problems = []
+    for path in python_sources():
+        result = scan_bytes(path.read_bytes(), str(path))
+        assert result.skipped is None, (path, result.skipped)
+        problems += [f"{path.relative_to(ROOT)}:{f.line} {f.test_id} {f.severity}"
+                     for f in result.findings if f.severity != "LOW"]
+    assert not problems, problems

@@ -1,0 +1,90 @@
+"""The risk catalogue: every risk complete, and every attack shown both ways.
+
+Parametrized by risk id, so a new risk module is covered the moment it registers a risk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from conftest import ROOT, toc_files
+from pysecbook.cli import main
+from pysecbook.risks import DuplicateRiskError, Risk, all_risks, get, register
+from pysecbook.sast import scan_function
+
+RISKS = all_risks()
+IDS = [r.id for r in RISKS]
+
+
+def test_catalogue_is_not_empty() -> None:
+    assert RISKS
+
+
+@pytest.mark.parametrize("risk", RISKS, ids=IDS)
+def test_risk_fields_are_complete(risk: Risk) -> None:
+    assert re.fullmatch(r"PSB-[A-Z0-9]+(-[A-Z0-9]+)+", risk.id), risk.id
+    assert risk.title and risk.summary
+    assert isinstance(risk.cwe, int) and risk.cwe > 0
+    assert all(re.fullmatch(r"B\d{3}", b) for b in risk.bandit)
+    assert risk.modules and all(m for m in risk.modules)
+    assert callable(risk.insecure) and callable(risk.secure) and callable(risk.attack)
+    assert risk.insecure is not risk.secure
+    # The code lives in a topic module under pysecbook.risks, named after its topic.
+    assert risk.insecure.__module__.startswith("pysecbook.risks.")
+    assert risk.insecure.__module__ == risk.secure.__module__
+
+
+@pytest.mark.parametrize("risk", RISKS, ids=IDS)
+def test_attack_succeeds_against_insecure_and_fails_against_secure(risk: Risk) -> None:
+    demo = risk.demonstrate()
+    assert demo.insecure.attack_succeeded, demo.insecure.observed
+    assert not demo.secure.attack_succeeded, demo.secure.observed
+    assert demo.insecure.observed and demo.secure.observed
+
+
+@pytest.mark.parametrize("risk", [r for r in RISKS if r.bandit], ids=[r.id for r in RISKS if r.bandit])
+def test_bandit_flags_insecure_and_not_secure(risk: Risk) -> None:
+    insecure = scan_function(risk.insecure)
+    secure = scan_function(risk.secure)
+    assert insecure.skipped is None and secure.skipped is None
+    assert set(risk.bandit) <= insecure.test_ids, insecure.findings
+    assert not set(risk.bandit) & secure.test_ids, secure.findings
+
+
+@pytest.mark.parametrize("risk", RISKS, ids=IDS)
+def test_risk_page_is_in_the_table_of_contents(risk: Risk) -> None:
+    assert f"book/{risk.page}" in toc_files()
+    page = ROOT / "book" / f"{risk.page}.md"
+    assert f"{{risk}} {risk.id}" in page.read_text(encoding="utf-8"), (
+        f"{page} does not show the risk card of {risk.id}")
+
+
+@pytest.mark.parametrize("risk", RISKS, ids=IDS)
+def test_demo_json_shape(risk: Risk, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", risk.id, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["id"] == risk.id
+    for side in ("insecure", "secure"):
+        assert set(data[side]) == {"attack_succeeded", "observed"}
+        assert isinstance(data[side]["attack_succeeded"], bool)
+        assert isinstance(data[side]["observed"], str)
+    assert data["insecure"]["attack_succeeded"] is True
+    assert data["secure"]["attack_succeeded"] is False
+
+
+def test_registering_a_second_risk_with_the_same_id_fails() -> None:
+    existing = get(IDS[0])
+    twin = dataclasses.replace(existing, title="a different risk")
+    with pytest.raises(DuplicateRiskError):
+        register(twin)
+    assert get(IDS[0]) is existing
+
+
+def test_ids_are_unique_and_pages_exist() -> None:
+    assert len(set(IDS)) == len(IDS)
+    for risk in RISKS:
+        assert (ROOT / "book" / f"{risk.page}.md").is_file(), risk.page

@@ -1,0 +1,62 @@
+"""The sandbox every demonstration runs its untrusted snippets in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pysecbook.risks.asserts import delete_account_insecure
+from pysecbook.sandbox import call_in_child, last_line, private_tmpdir, run_python
+
+
+def test_private_tmpdir_is_private_and_removed() -> None:
+    with private_tmpdir() as tmp:
+        assert tmp.is_dir()
+        assert (tmp.stat().st_mode & 0o777) == 0o700
+        (tmp / "x").write_text("x")
+    assert not tmp.exists()
+
+
+def test_child_environment_is_minimal(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PYSECBOOK_TEST_SECRET", "s3cret")
+    done = run_python("import os, json; print(json.dumps(sorted(os.environ)))", cwd=tmp_path)
+    assert done.ok, done.stderr
+    names = last_line(done.stdout)
+    assert "PYSECBOOK_TEST_SECRET" not in names
+    assert "PATH" in names
+
+
+def test_timeout_kills_a_hanging_child(tmp_path: Path) -> None:
+    done = run_python("import time; time.sleep(60)", cwd=tmp_path, timeout=1)
+    assert done.timed_out and not done.ok
+
+
+def test_cpu_limit_stops_a_busy_loop(tmp_path: Path) -> None:
+    done = run_python("while True: pass", cwd=tmp_path, cpu_seconds=1, timeout=30)
+    assert not done.timed_out
+    assert done.returncode != 0
+
+
+def test_memory_limit_stops_a_large_allocation(tmp_path: Path) -> None:
+    done = run_python("b = bytearray(512 * 2**20)", cwd=tmp_path, memory_bytes=256 * 2**20)
+    assert done.returncode != 0
+    assert "MemoryError" in done.stderr
+
+
+def test_call_in_child_reports_return_and_exception() -> None:
+    ok = call_in_child(delete_account_insecure, "alice", "bob")
+    assert ok.returned == "\"account 'bob' deleted by alice\""
+    refused = call_in_child(delete_account_insecure, "mallory", "bob")
+    assert refused.raised == "AssertionError"
+    assert "mallory may not delete accounts" in refused.message
+    optimised = call_in_child(delete_account_insecure, "mallory", "bob", flags=["-O"])
+    assert optimised.raised is None and "deleted by mallory" in str(optimised)
+
+
+def test_demonstrations_leave_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    call_in_child(delete_account_insecure, "mallory", "bob", flags=["-O"])
+    assert os.listdir(tmp_path) == []
