@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from conftest import ROOT
 from pysecbook.sast import scan_bytes
@@ -18,10 +20,11 @@ def python_sources() -> list:
 def test_every_nosec_names_its_rule_and_reason() -> None:
     bad = []
     for path in python_sources():
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            match = NOSEC.search(line)
+        tokens = tokenize.tokenize(io.BytesIO(path.read_bytes()).readline)
+        for tok in tokens:
+            match = NOSEC.search(tok.string) if tok.type == tokenize.COMMENT else None
             if match and not NOSEC_WITH_REASON.match(match["rest"]):
-                bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+                bad.append(f"{path.relative_to(ROOT)}:{tok.start[0]}: {tok.string}")
     assert not bad, "a '# nosec' must read '# nosec BXXX - reason':\n" + "\n".join(bad)
 
 
