@@ -1,0 +1,96 @@
+"""The data that reading and scanning a target produce. No logic, no formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Severity and confidence levels, lowest first (Bandit's scale, lower-cased).
+LEVELS = ("low", "medium", "high")
+
+
+class TargetError(Exception):
+    """The target does not exist or cannot be read at all (the CLI exits with 2)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One regular file of the target, read into memory.
+
+    ``path`` is a POSIX path relative to the target's root (for an archive, the member name
+    with its single top-level directory removed for an sdist).
+    """
+
+    path: str
+    data: bytes
+    mtime: float | None = None
+
+    @property
+    def is_python(self) -> bool:
+        return self.path.endswith((".py", ".pyw", ".pyi")) and not self.path.endswith(".pyi")
+
+
+@dataclass(frozen=True)
+class Unscanned:
+    """A file that could not be checked, and why. Any entry makes the scan incomplete."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the target, with where it is."""
+
+    rule_id: str  # "B602" for Bandit, "PSB-RF-..." for red flags
+    source: str  # "bandit", "redflag" or "checklist"
+    path: str
+    line: int | None
+    severity: str  # one of LEVELS
+    confidence: str  # one of LEVELS
+    cwe: int | None
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule_id": self.rule_id,
+            "source": self.source,
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "cwe": self.cwe,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Target:
+    """What was read from the target, before any check ran."""
+
+    kind: str  # "directory", "sdist", "wheel" or "installed"
+    path: str  # as the user named it (a path, or the distribution name)
+    files: list[SourceFile] = field(default_factory=list)
+    unscanned: list[Unscanned] = field(default_factory=list)
+    #: Problems found while reading (a hostile archive member, a symlink escaping the tree).
+    findings: list[Finding] = field(default_factory=list)
+    #: For an installed distribution: its dist-info files (METADATA, RECORD, direct_url.json...).
+    dist_info: dict[str, bytes] = field(default_factory=dict)
+    #: For a directory: the root on disk (used for git metadata); None for archives.
+    root: str | None = None
+
+    def file(self, path: str) -> SourceFile | None:
+        """The file at ``path`` (relative, POSIX), if the target has one."""
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+
+@dataclass
+class ScanOutcome:
+    """What scanning the target's code found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    unscanned: list[Unscanned] = field(default_factory=list)
+    files_scanned: int = 0
+    nosec_count: int = 0
