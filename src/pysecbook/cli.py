@@ -90,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.set_defaults(func=_cmd_demo)
 
     try:
-        from pysecbook.checklist.cli import add_check_command
-    except ImportError:  # the checker arrives with its own package
+        from pysecbook.check_command import add_check_command
+    except ImportError:  # the checker arrives with its own module
         pass
     else:
         add_check_command(sub)
