@@ -32,7 +32,8 @@ serve: ## serve the built site on http://127.0.0.1:8000
 	$(BIN)/python -m http.server --bind $(HOST) --directory "$(CURDIR)/_build/html" $(PORT)
 
 test: $(STAMP) ## run every test
-	$(BIN)/python -m pytest -n $(JOBS)
+	@sh scripts/browser-deps.sh
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 lock: ## regenerate the hashed lock file from requirements.in (needs uv on PATH)
 	uv pip compile --generate-hashes --python-version 3.11 requirements.in -o requirements.txt

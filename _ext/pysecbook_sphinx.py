@@ -4,12 +4,15 @@
   and secure code in tabs, included from ``src/`` so the code shown is the code tested.
 - ``{risk-catalogue}``: the reference table of every risk, generated from the registry.
 - Theme fixes: inline scripts registered twice by Jupyter Book on Sphinx 7.4 are emitted once.
+- One base URL (``html.baseurl``, or ``PYSECBOOK_BASE_URL``) for sitemap, OpenGraph and 404.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any
 
 from docutils import nodes
@@ -132,25 +135,58 @@ class RiskCatalogueDirective(_MystDirective):
         return self.render("\n".join(lines))
 
 
-def _dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                    doctree: Any) -> None:
-    """Jupyter Book 1 on Sphinx 7.4 registers some inline scripts twice; keep the first."""
+_SUMMARY = '<summary><span class="toctree-toggle" role="presentation">'
+_SUMMARY_LABELLED = ('<summary aria-label="Show or hide the pages of this section">'
+                     '<span class="toctree-toggle" role="presentation">')
+
+
+def _fix_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                      doctree: Any) -> None:
+    """Browser-side fixes of the default theme, applied to every page.
+
+    - Jupyter Book 1 on Sphinx 7.4 registers some inline scripts twice, and the page then
+      throws "Identifier 'THEBE_JS_URL' has already been declared": keep one of each.
+    - Thebe (live code through Binder) is off, so its scripts, which name a CDN, are dropped.
+    - The sidebar's expand/collapse <summary> elements hold only an icon; give them a name.
+    """
     scripts = context.get("script_files")
-    if not scripts:
-        return
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for js in scripts:
-        key = (str(js.filename), str(js.attributes.get("body", "")))
-        if key in seen:
-            continue
-        seen.add(key)
-        unique.append(js)
-    scripts[:] = unique
+    if scripts:
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for js in scripts:
+            body = str(js.attributes.get("body", ""))
+            key = (str(js.filename), body)
+            if key in seen or "THEBE_JS_URL" in body or "sphinx-thebe" in str(js.filename):
+                continue
+            seen.add(key)
+            unique.append(js)
+        scripts[:] = unique
+    styles = context.get("css_files")
+    if styles:
+        styles[:] = [css for css in styles if "sphinx-thebe" not in str(css.filename)]
+    toctree = context.get("generate_toctree_html")
+    if toctree and not getattr(toctree, "_pysecbook", False):
+        def labelled(*args: Any, **kwargs: Any) -> str:
+            return str(toctree(*args, **kwargs)).replace(_SUMMARY, _SUMMARY_LABELLED)
+
+        labelled._pysecbook = True  # type: ignore[attr-defined]
+        context["generate_toctree_html"] = labelled
+
+
+def _derive_urls(app: Sphinx, config: Any) -> None:
+    """One base URL drives the sitemap, canonical links, OpenGraph and the 404 page."""
+    base = os.environ.get("PYSECBOOK_BASE_URL") or config.html_baseurl or ""
+    if base and not base.endswith("/"):
+        base += "/"
+    config.html_baseurl = base
+    if base:
+        config.ogp_site_url = base
+        config.notfound_urls_prefix = urlparse(base).path or "/"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _derive_urls)
     app.add_directive("risk", RiskDirective)
     app.add_directive("risk-catalogue", RiskCatalogueDirective)
-    app.connect("html-page-context", _dedupe_scripts, priority=1000)
+    app.connect("html-page-context", _fix_page_context, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -33,3 +33,13 @@ def toc_files() -> list[str]:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The whole book, built strictly from this checkout into a fresh temporary directory."""
+    from site_build import Site, build
+
+    out = tmp_path_factory.mktemp("site")
+    done = build(ROOT, out)
+    return Site(done.returncode, done.stdout + done.stderr, out / "_build" / "html")

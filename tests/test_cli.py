@@ -77,4 +77,4 @@ def test_demo_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "PSB-ASSERT-OPTIMIZE"]) == 0
     out = capsys.readouterr().out
     assert "insecure: attack SUCCEEDED" in out
-    assert "secure:   attack failed" in out
+    assert "  secure: attack failed" in out

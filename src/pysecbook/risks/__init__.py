@@ -48,8 +48,10 @@ class Demo:
 
         return (
             f"{self.risk_id}\n"
-            f"  insecure: {verdict(self.insecure)}: {self.insecure.observed}\n"
-            f"  secure:   {verdict(self.secure)}: {self.secure.observed}"
+            f"  insecure: {verdict(self.insecure)}\n"
+            f"    {self.insecure.observed}\n"
+            f"  secure: {verdict(self.secure)}\n"
+            f"    {self.secure.observed}"
         )
 
 

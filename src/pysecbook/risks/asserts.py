@@ -16,7 +16,7 @@ ADMINS = frozenset({"alice"})
 
 def delete_account_insecure(caller: str, account: str) -> str:
     """Delete an account; the permission check is an assert."""
-    assert caller in ADMINS, f"{caller} may not delete accounts"  # noqa: S101
+    assert caller in ADMINS, f"{caller} may not delete accounts"
     return f"account {account!r} deleted by {caller}"
 
 

@@ -1,0 +1,164 @@
+"""The site as readers meet it, in Debian's Chromium driven by Playwright.
+
+On every page: no console error, no page error, no request to any host but the local server,
+and no serious or critical axe-core violation in light or in dark mode. The search finds a
+known term; the light/dark switch works. Chromium is never downloaded: the tests use
+/usr/bin/chromium. Without it they skip on a developer machine and fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import ROOT
+from site_build import serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site")]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SKIP_PAGES = {"genindex.html"}
+
+
+def _require(path: Path | str, what: str, how: str) -> None:
+    if Path(path).exists():
+        return
+    message = f"{what} not found at {path}; {how}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (in CI a missing browser fails the run)")
+    pytest.skip(f"{message} to enable the browser tests")
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    assert built_site.returncode == 0, built_site.log[-3000:]
+    with serve(built_site.html) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    _require(CHROMIUM, "Chromium", "install it with 'sudo apt-get install chromium'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def pages_of(html: Path) -> list[str]:
+    """Every reader-facing page of the built site, relative to its root."""
+    found = []
+    for page in sorted(html.rglob("*.html")):
+        rel = page.relative_to(html).as_posix()
+        if rel.startswith(("_static/", "_sources/")) or rel in SKIP_PAGES:
+            continue
+        if 'http-equiv="refresh"' in page.read_text(encoding="utf-8", errors="replace")[:2000].lower():
+            continue  # a redirect stub, checked by test_redirects_resolve
+        found.append(rel)
+    return found
+
+
+def open_page(browser, url: str, mode: str = "light"):  # type: ignore[no-untyped-def]
+    """Open ``url`` in a fresh context in ``mode``; return the page and what went wrong."""
+    host = urlparse(url).netloc
+    context = browser.new_context(color_scheme=mode, viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}');")
+    problems: list[str] = []
+
+    def on_route(route):  # type: ignore[no-untyped-def]
+        target = urlparse(route.request.url)
+        if target.scheme in ("data", "blob") or target.netloc == host:
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", on_route)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(150)
+    return context, page, problems
+
+
+def run_axe(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_every_page_clean_and_accessible_in_both_modes(browser, site_url, built_site) -> None:  # type: ignore[no-untyped-def]
+    _require(AXE, "axe-core", "run 'npm ci' (make test does it)")
+    failures: dict[str, list[str]] = {}
+    pages = pages_of(built_site.html)
+    assert len(pages) >= 5
+    for rel in pages:
+        for mode in ("light", "dark"):
+            context, page, problems = open_page(browser, f"{site_url}/{rel}", mode)
+            actual = page.evaluate("document.documentElement.dataset.theme")
+            if actual != mode:
+                problems.append(f"theme is {actual!r}, expected {mode!r}")
+            problems += run_axe(page)
+            context.close()
+            if problems:
+                failures[f"{rel} [{mode}]"] = problems
+    assert not failures, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in failures.items())
+
+
+def test_search_finds_a_term_from_a_chapter(browser, site_url) -> None:  # type: ignore[no-untyped-def]
+    context, page, problems = open_page(browser, f"{site_url}/search.html?q=PYTHONOPTIMIZE")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    links = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+    context.close()
+    assert any("security-model/asserts.html" in href for href in links), links
+    assert not problems, problems
+
+
+def test_theme_switch_toggles_light_and_dark(browser, site_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    context, page, problems = open_page(browser, f"{site_url}/book/security-model/asserts.html")
+    seen = []
+    shots = []
+    for i in range(3):
+        seen.append(page.evaluate("document.documentElement.dataset.theme"))
+        shot = tmp_path / f"mode-{i}.png"
+        page.screenshot(path=str(shot))
+        shots.append(shot.read_bytes())
+        page.click("button.theme-switch-button")
+        page.wait_for_timeout(100)
+    context.close()
+    assert {"light", "dark"} <= set(seen), seen
+    background = [page_bg for page_bg in shots]
+    assert len(set(background)) >= 2, "light and dark mode render identically"
+    assert not problems, problems
+
+
+def test_unknown_page_gets_the_404_page_with_its_styles(browser, site_url) -> None:  # type: ignore[no-untyped-def]
+    context, page, problems = open_page(browser, f"{site_url}/no/such/page.html")
+    title = page.title()
+    styled = page.evaluate("getComputedStyle(document.body).fontFamily")
+    context.close()
+    assert "Page not found" in title
+    assert "serif" in styled.lower() or "sans" in styled.lower(), styled
+    assert not [p for p in problems if "404" not in p], problems
+
+
+def test_chromium_binary_is_debians() -> None:
+    """The tests never use a browser downloaded by Playwright."""
+    _require(CHROMIUM, "Chromium", "install it with 'sudo apt-get install chromium'")
+    resolved = shutil.which(CHROMIUM) or CHROMIUM
+    assert not resolved.startswith(str(Path.home() / ".cache" / "ms-playwright"))
