@@ -3,7 +3,7 @@
 A demonstration never runs attacker-controlled code in the process that builds the book.
 It runs it in a child interpreter, inside a private temporary directory, with a timeout,
 resource limits and a minimal environment, and it reads back what the child printed.
-Book page: ``book/security-model/isolation``.
+Book page: ``book/security-model/no-sandbox`` (section "Real isolation lives outside").
 """
 
 from __future__ import annotations
