@@ -1,0 +1,124 @@
+"""Topic tests for the practices pages on input validation, code injection, databases and
+OS commands: the secure versions still do their job, and each page's side demonstrations
+show what the prose says they show."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import sqlite3
+
+import pytest
+
+from pysecbook.risks import (
+    base64_decoding,
+    dos_guards,
+    eval_injection,
+    exec_injection,
+    format_strings,
+    input_validation,
+    redos,
+    shell,
+    sql,
+    templates,
+)
+from pysecbook.sandbox import private_tmpdir
+
+
+def test_secure_upload_stores_an_allowed_name() -> None:
+    with private_tmpdir() as tmp:
+        stored = input_validation.save_upload_secure(tmp, "report_2024.pdf", b"%PDF")
+        assert stored.read_bytes() == b"%PDF"
+
+
+def test_every_bypass_passes_the_denylist_and_fails_the_allowlist() -> None:
+    names = input_validation.BYPASSES
+    insecure = input_validation.try_names(input_validation.save_upload_insecure, names)
+    secure = input_validation.try_names(input_validation.save_upload_secure, names)
+    assert all(result.startswith("stored") for _, result in insecure)
+    assert all(result.startswith("refused") for _, result in secure)
+    assert dict(insecure)["....//escaped.txt"] == "stored as 'escaped.txt'"
+
+
+@pytest.mark.parametrize("address", ["a.b+tag@example.org", "x@example.co.uk"])
+def test_secure_email_validator_accepts_ordinary_addresses(address: str) -> None:
+    assert redos.is_valid_email_secure(address)
+    assert redos.is_valid_email_insecure("a.b+tag@example.org")
+
+
+@pytest.mark.parametrize("address", ["no-at-sign", "a@b", "a" * 300 + "@example.org"])
+def test_secure_email_validator_refuses(address: str) -> None:
+    assert not redos.is_valid_email_secure(address)
+
+
+def test_secure_authentication_accepts_a_valid_token() -> None:
+    token = base64.b64encode(b"api-key:alice:0001").decode()
+    assert base64_decoding.authenticate_secure(token) == "alice"
+    with pytest.raises(PermissionError):
+        base64_decoding.authenticate_secure(base64_decoding.STOLEN_TOKEN)
+
+
+def test_strict_base64_is_still_not_canonical() -> None:
+    # What the page says: validate=True does not check the unused bits.
+    assert base64.b64decode("QR==", validate=True) == base64.b64decode("QQ==") == b"A"
+
+
+def test_secure_parsers_accept_ordinary_values() -> None:
+    assert dos_guards.parse_amount_secure("12345") == 12345
+    assert dos_guards.count_unique_ids_secure(["1", "2", "2"]) == 2
+    assert eval_injection.parse_setting_secure("{'a': [1, 2]}") == {"a": [1, 2]}
+    assert exec_injection.load_config_secure("retries = 3\n") == {"retries": 3}
+    with pytest.raises(ValueError):
+        eval_injection.parse_setting_secure("1" * 2_000)
+
+
+def test_digit_limit_is_on_by_default_in_a_child() -> None:
+    default = dos_guards.int_parse_in_child(5_000)
+    assert default.raised == "ValueError"
+    unlimited = dos_guards.int_parse_in_child(5_000, ("-X", "int_max_str_digits=0"))
+    assert unlimited.returned is not None
+
+
+def test_hash_seed_zero_is_reproducible() -> None:
+    env = {"PYTHONHASHSEED": "0"}
+    assert dos_guards.hash_in_child("x", env) == dos_guards.hash_in_child("x", env)
+    assert hash(7 * dos_guards.HASH_MODULUS) == 0
+
+
+def test_literal_eval_fails_on_long_hostile_input_in_a_child() -> None:
+    assert eval_injection.literal_eval_in_child("-" * 100_000 + "1").raised == "MemoryError"
+
+
+def test_secure_renderers_render_ordinary_input() -> None:
+    alice = format_strings.Customer("alice")
+    assert format_strings.render_greeting_secure("Hi $name", alice) == "Hi alice"
+    assert templates.render_comment_secure("Nice & useful") == (
+        "<article class='comment'><p>Nice &amp; useful</p></article>")
+
+
+def test_secure_query_returns_the_customers_own_orders() -> None:
+    with contextlib.closing(sql.shop_database()) as conn:
+        assert sql.orders_for_secure(conn, "alice") == [("alice", "laptop", "4242")]
+
+
+def test_report_layers_match_the_page() -> None:
+    rows = {(setup, attack[:6]): result for setup, attack, result in sql.report_layers()}
+    assert rows[("mode=ro only", "UPDATE")].startswith("refused")
+    assert rows[("mode=ro only", "ATTACH")].startswith("copy.db written")
+    assert all(rows[("mode=ro + authorizer", a)].startswith("refused") for a in ("UPDATE", "ATTACH"))
+
+
+def test_secure_report_reads() -> None:
+    with private_tmpdir() as tmp:
+        db_path = str(tmp / "shop.db")
+        sql.shop_database(db_path).close()
+        assert len(sql.run_report_secure(db_path, "SELECT * FROM accounts")) == 3
+        with pytest.raises(sqlite3.DatabaseError):
+            sql.run_report_secure(db_path, "DELETE FROM accounts")
+
+
+def test_secure_byte_count_counts_and_treats_options_as_names() -> None:
+    with private_tmpdir() as tmp:
+        (tmp / "notes.txt").write_text("hello\n", encoding="utf-8")
+        assert shell.byte_count_secure(str(tmp), "notes.txt") == "6 notes.txt"
+        assert "No such file" in shell.byte_count_secure(str(tmp), "--version")
