@@ -1,0 +1,45 @@
+"""Network services (book/practices/network): binding, timeouts, http.server."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pysecbook.risks import http_server as hs
+from pysecbook.risks import network_binding as nb
+from pysecbook.risks import timeouts
+
+
+def test_listeners_bind_where_they_say() -> None:
+    for impl, loopback in ((nb.open_listener_insecure, False), (nb.open_listener_secure, True)):
+        sock = impl(0)
+        try:
+            host, _ = sock.getsockname()
+            assert ipaddress.ip_address(host).is_loopback is loopback
+        finally:
+            sock.close()
+
+
+def test_non_loopback_address_is_not_loopback() -> None:
+    address = nb.non_loopback_address()
+    assert address is None or not ipaddress.ip_address(address).is_loopback
+
+
+def test_secure_fetch_times_out_quickly() -> None:
+    with timeouts.silent_server() as (host, port):
+        hanging, what, elapsed = timeouts.call_with_watchdog(timeouts.fetch_status_secure,
+                                                             host, port)
+    assert not hanging and "TimeoutError" in what and elapsed < 1.5
+
+
+def test_allowlist_handler() -> None:
+    insecure = hs.probe(hs.make_handler_insecure)
+    secure = hs.probe(hs.make_handler_secure)
+    assert insecure["/.env"][0] == 200 and ".env" in insecure["/"][1]
+    assert {p: s for p, (s, _) in secure.items()} == {
+        "/": 200, "/.env": 404, "/.git/config": 404, "/app.py": 404, "/index.html": 200}
+
+
+def test_allowlist_handler_refuses_encoded_dotfile() -> None:
+    with hs.serving(hs.make_handler_secure) as (host, port):
+        assert hs.get(host, port, "/%2eenv")[0] == 404
+        assert hs.get(host, port, "/../.env")[0] == 404
