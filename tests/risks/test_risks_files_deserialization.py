@@ -1,0 +1,148 @@
+"""Files and deserialization risks (book/practices/files, book/practices/deserialization).
+
+The generic tests in tests/test_risks.py run every attack both ways. These check the rest:
+each secure version still does its job on honest input, and the facts the pages state about
+this Python (tar filters, expat's limits, the mktemp window) hold where the book is built.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pysecbook.risks import file_permissions, marshal_data, multiprocessing_connections
+from pysecbook.risks import path_traversal, pickling, shelve_files, tarfile_extraction
+from pysecbook.risks import temp_files, xml_parsing, yaml_loading, zip_bombs
+from pysecbook.sandbox import private_tmpdir
+
+
+def test_path_traversal_secure_reads_files_inside_the_base() -> None:
+    with private_tmpdir() as tmp:
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "a.txt").write_text("ok", encoding="utf-8")
+        assert path_traversal.read_upload_secure(str(tmp), "sub/a.txt") == b"ok"
+        assert path_traversal.read_upload_secure(str(tmp), "sub/../sub/a.txt") == b"ok"
+
+
+def test_tar_secure_extracts_an_honest_archive() -> None:
+    with private_tmpdir() as tmp:
+        archive = tmp / "ok.tar"
+        with tarfile.open(archive, "w") as tar:
+            info = tarfile.TarInfo("docs/readme.txt")
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b"hi"))
+        (tmp / "out").mkdir()
+        tarfile_extraction.extract_secure(str(archive), str(tmp / "out"))
+        assert (tmp / "out" / "docs" / "readme.txt").read_bytes() == b"hi"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the page describes 3.11")
+def test_extractall_without_filter_does_not_warn_on_this_python() -> None:
+    facts = tarfile_extraction.default_filter_behaviour()
+    assert facts["has_data_filter"] is True
+    assert facts["TarFile.extraction_filter"] is None
+    assert facts["warnings"] == []
+
+
+def test_zip_secure_extracts_an_honest_archive() -> None:
+    with private_tmpdir() as tmp:
+        archive = tmp / "ok.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("a.txt", os.urandom(4096))
+            zf.writestr("b.txt", "hello " * 10)
+        counter = zip_bombs.ByteCounter()
+        assert zip_bombs.extract_secure(str(archive), counter) == 4096 + 60
+        assert counter.total == 4096 + 60
+
+
+def test_zipfile_stops_at_the_declared_size_of_a_member() -> None:
+    assert zip_bombs.lying_size_behaviour().endswith("then BadZipFile: Bad CRC-32 for file 'small.bin'")
+    assert "handed over 0 bytes" in zip_bombs.lying_size_behaviour()
+
+
+def test_mktemp_prediction_matches_what_tempfile_chooses() -> None:
+    with private_tmpdir() as tmp:
+        predicted = temp_files.predict_next_name(tmp)
+        chosen = tempfile.mktemp(suffix=".txt", dir=tmp)  # noqa: S306 - the test checks the prediction
+        assert Path(chosen) == predicted
+
+
+def test_mkstemp_writes_a_private_file() -> None:
+    with private_tmpdir() as tmp:
+        name = temp_files.write_report_secure(str(tmp), lambda: "body\n")
+        assert Path(name).read_text(encoding="utf-8") == "body\n"
+        assert stat.S_IMODE(Path(name).stat().st_mode) == 0o600
+
+
+def test_secure_config_is_private_even_if_it_existed_wider() -> None:
+    with private_tmpdir() as tmp:
+        path = tmp / "app.conf"
+        path.write_text("old", encoding="utf-8")
+        path.chmod(0o666)
+        file_permissions.save_config_secure(str(path), "new")
+        assert path.read_text(encoding="utf-8") == "new"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_secure_loaders_read_honest_data() -> None:
+    assert pickling.load_secure(b'{"a": [1, 2]}') == {"a": [1, 2]}
+    assert marshal_data.load_rules_secure(b'{"max_length": 80}') == {"max_length": 80}
+    assert yaml_loading.read_config_secure("name: demo\ndebug: false\n") == {"name": "demo", "debug": False}
+    with private_tmpdir() as tmp:
+        (tmp / "settings.json").write_text(json.dumps({"theme": "dark"}), encoding="utf-8")
+        assert shelve_files.read_settings_secure(str(tmp / "settings.json")) == {"theme": "dark"}
+        with pytest.raises(ValueError):
+            (tmp / "list.json").write_text("[1]", encoding="utf-8")
+            shelve_files.read_settings_secure(str(tmp / "list.json"))
+
+
+def test_signed_pickles_load_only_with_the_right_key() -> None:
+    key = b"k" * 32
+    assert pickling.load_signed(pickling.sign(b"\x80\x04K*.", key), key) == 42
+    with pytest.raises(pickling.BadSignature):
+        pickling.load_signed(pickling.sign(b"\x80\x04K*.", b"other"), key)
+    lines = pickling.signed_pickle_demo()
+    assert "returned {'job': 42}" in lines[0]
+    assert all("BadSignature" in line and "no code ran" in line for line in lines[1:])
+
+
+def test_multiprocessing_secure_listener_serves_a_client_with_the_key() -> None:
+    assert multiprocessing_connections.legitimate_exchange() == "server received {'job': 42}"
+
+
+def test_xml_secure_parsers_read_honest_documents() -> None:
+    doc = b'<?xml version="1.0"?><note>hello</note>'
+    assert xml_parsing.read_note_secure(doc) == "hello"
+    assert xml_parsing.parse_secure(doc).text == "hello"
+
+
+@pytest.mark.skipif(xml_parsing.expat_facts()["pyexpat.version_info"] < (2, 4, 0),
+                    reason="expat before 2.4.0 has no amplification limit")
+def test_xml_measurements_match_what_the_page_says() -> None:
+    rows = {(doc.split(" (")[0], parser): result for doc, parser, result in xml_parsing.measure()}
+    for parser in ("ElementTree.fromstring", "minidom.parseString", "sax (defaults)"):
+        assert "amplification" in rows[("billion laughs, 9 levels", parser)]
+        assert "amplification" in rows[("quadratic 10k x 10k", parser)]
+        assert rows[("laughs, 6 levels", parser)].startswith("3,000,000 chars")
+    assert "undefined entity" in rows[("external file entity", "ElementTree.fromstring")]
+    assert rows[("external file entity", "minidom.parseString")] == "0 chars"
+    assert rows[("external file entity", "sax (defaults)")] == "0 chars"
+    assert xml_parsing.SECRET[:19] in rows[("external file entity", "sax + external_ges")]
+    assert all(result == "refused (EntitiesForbidden)" for (_, parser), result in rows.items()
+               if parser == "defusedxml.ElementTree")
+
+
+def test_every_security_considerations_module_of_this_page_is_covered() -> None:
+    from pysecbook.risks import all_risks
+
+    modules = {m for r in all_risks() if r.page.startswith("practices/") for m in r.modules}
+    assert {"pickle", "shelve", "multiprocessing", "tempfile", "xml", "zipfile"} <= modules
