@@ -8,15 +8,10 @@ Book page: ``book/practices/network``.
 
 from __future__ import annotations
 
-import fcntl
 import ipaddress
 import socket
-import struct
 
 from pysecbook.risks import Outcome, Risk, register
-
-_SIOCGIFADDR = 0x8915  # Linux ioctl: the IPv4 address of an interface
-
 
 def open_listener_insecure(port: int = 0) -> socket.socket:
     """A TCP listening socket for a local service, bound to every interface."""
@@ -34,33 +29,41 @@ def open_listener_secure(port: int = 0) -> socket.socket:
     return sock
 
 
-def _interface_addresses() -> list[str]:
-    """IPv4 addresses of this host's interfaces, read locally (Linux ioctl)."""
-    found = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        for _, name in socket.if_nameindex():
-            request = struct.pack("256s", name.encode()[:15])
-            try:
-                reply = fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)
-            except OSError:
-                continue  # interface without an IPv4 address
-            found.append(socket.inet_ntoa(reply[20:24]))
-    return found
+#: Run in a child interpreter: bind with one implementation inside a private network
+#: namespace, then try to connect through another address of the (namespaced) host.
+_PROBE = """
+import json, socket, sys
+from pysecbook.sandbox import enter_private_network
+from pysecbook.risks import network_binding as nb
 
+impl = getattr(nb, sys.argv[1])
+try:
+    enter_private_network()
+except OSError as exc:
+    # No namespace: never bind for real. Record what the code asks the kernel for instead.
+    class Recorder(socket.socket):
+        def bind(self, address):
+            self.asked = address
+        def listen(self, *args):
+            pass
+        def getsockname(self):
+            return self.asked
+    socket.socket = Recorder
+    sock = impl(0)
+    host, port = sock.getsockname()
+    sock.close()
+    print(json.dumps({"isolated": False, "why": str(exc), "host": host}))
+    raise SystemExit
+sock = impl(0)
+host, port = sock.getsockname()
+accepted = nb.reachable(nb.OTHER_ADDRESS, port)
+sock.close()
+print(json.dumps({"isolated": True, "host": host, "port": port, "accepted": accepted}))
+"""
 
-def non_loopback_address() -> str | None:
-    """One IPv4 address of this host that is not a loopback address, or ``None``.
-
-    Read from the interfaces, without sending a packet anywhere.
-    """
-    try:
-        candidates = _interface_addresses()
-    except OSError:
-        candidates = []
-    for address in candidates:
-        if not ipaddress.ip_address(address).is_loopback:
-            return address
-    return None
+#: Another address of the host. Linux answers for the whole of 127.0.0.0/8 on loopback, so
+#: inside the private namespace this stands for the host's network-facing address.
+OTHER_ADDRESS = "127.0.0.2"
 
 
 def reachable(address: str, port: int, timeout: float = 1.0) -> bool:
@@ -72,27 +75,43 @@ def reachable(address: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def attack(impl: object) -> Outcome:
-    """Connect to the service through this host's non-loopback address.
+def probe(impl: object) -> dict[str, object]:
+    """Run one implementation in a child interpreter inside a private network namespace.
 
-    Another machine on the network would use that address; the connection here never
-    leaves the host. If the host has no such address, the attack reports what the socket
-    is bound to instead.
+    The returned dict says whether the namespace could be made (``isolated``), where the
+    listener was bound (``host``) and, when isolated, whether a connection through
+    :data:`OTHER_ADDRESS` was ``accepted``.
     """
-    sock = impl(0)  # type: ignore[operator]
+    import json
+
+    from pysecbook.sandbox import last_line, private_tmpdir, run_python
+
+    with private_tmpdir() as tmp:
+        done = run_python(_PROBE, cwd=tmp, args=[impl.__name__], timeout=20)  # type: ignore[attr-defined]
     try:
-        host, port = sock.getsockname()
-        address = non_loopback_address()
-        if address is None:
-            exposed = not ipaddress.ip_address(host).is_loopback
-            return Outcome(exposed, f"bound to {host}:{port}; this host has no non-loopback "
-                                    f"address to try, so only the binding is shown")
-        accepted = reachable(address, port)
-        verdict = "connection accepted" if accepted else "connection refused"
-        return Outcome(accepted, f"bound to {host}:{port}; via this host's network address "
-                                 f"{address}:{port}: {verdict}")
-    finally:
-        sock.close()
+        return dict(json.loads(last_line(done.stdout)))
+    except ValueError:
+        return {"isolated": False, "why": last_line(done.stderr) or "probe failed", "host": "?"}
+
+
+def attack(impl: object) -> Outcome:
+    """Connect to the service through another address of the host, as a neighbour would.
+
+    The listener lives in a private network namespace of a child interpreter, so binding
+    every interface there exposes nothing; the connection never leaves that namespace.
+    Where the kernel refuses to make a namespace, nothing is bound: the child records the
+    address the code asks for, and the outcome says so.
+    """
+    result = probe(impl)
+    host = str(result.get("host"))
+    if not result.get("isolated"):
+        exposed = host != "?" and not ipaddress.ip_address(host).is_loopback
+        return Outcome(exposed, f"asked to bind {host} (no private network namespace here: "
+                                f"{result.get('why')}; nothing was bound)")
+    accepted = bool(result.get("accepted"))
+    verdict = "connection accepted" if accepted else "connection refused"
+    return Outcome(accepted, f"bound to {host}:{result.get('port')}; via {OTHER_ADDRESS}, "
+                             f"another address of the host: {verdict}")
 
 
 register(
