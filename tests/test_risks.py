@@ -88,3 +88,17 @@ def test_ids_are_unique_and_pages_exist() -> None:
     assert len(set(IDS)) == len(IDS)
     for risk in RISKS:
         assert (ROOT / "book" / f"{risk.page}.md").is_file(), risk.page
+
+
+#: The modules named on the "Security Considerations" page of Python's documentation.
+SECURITY_CONSIDERATIONS = (
+    "base64", "hashlib", "http.server", "logging", "multiprocessing", "pickle", "random",
+    "shelve", "ssl", "subprocess", "tempfile", "xml", "zipfile",
+)
+
+
+@pytest.mark.parametrize("module", SECURITY_CONSIDERATIONS)
+def test_every_security_considerations_module_has_a_risk(module: str) -> None:
+    covering = [r.id for r in RISKS
+                if any(m == module or m.startswith(f"{module}.") for m in r.modules)]
+    assert covering, f"no risk in the catalogue concerns {module}"
