@@ -1,0 +1,61 @@
+"""The users' page of book/culture: warnings as errors, SBOM, pip-audit, usage policy."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from pysecbook import culture
+from pysecbook.checklist import sample_path
+from pysecbook.risks import deprecation_warnings as dw
+from pysecbook.sandbox import private_tmpdir
+
+
+def test_deprecated_calls_pass_by_default_and_fail_as_errors() -> None:
+    with private_tmpdir() as project:
+        dw.write_sample_project(project)
+        default = dw.run_tests_insecure(project)
+        strict = dw.run_tests_secure(project)
+    assert default.ok, default.stderr
+    assert not strict.ok and "FAILED (errors=2)" in strict.stderr
+    for run in (default, strict):
+        lines = dw.warning_lines(run)
+        assert any(line.startswith("DeprecationWarning: 'locale.getdefaultlocale'") for line in lines)
+        assert any(line.startswith("PendingDeprecationWarning: title()") for line in lines)
+
+
+def test_sbom_lists_this_environment() -> None:
+    sbom = culture.generate_sbom()
+    assert sbom.completed.ok, sbom.completed.stderr
+    assert sbom.spec_version == "1.6"
+    versions = sbom.versions()
+    assert len(versions) >= 50
+    for name in ("bandit", "jupyter-book", "pip-audit", "cryptography"):
+        assert versions[name] == metadata.version(name)
+    assert any(t.startswith("cyclonedx-py ") for t in sbom.tools())
+    assert sbom.rows(["bandit"])[0].split()[:3] == [
+        "bandit", metadata.version("bandit"), f"pkg:pypi/bandit@{metadata.version('bandit')}"]
+
+
+def test_pip_audit_passes_silently_without_strict_and_fails_with_it() -> None:
+    silent = culture.run_pip_audit_not_found(strict=False)
+    strict = culture.run_pip_audit_not_found(strict=True)
+    assert silent.completed.returncode == 0 and not silent.completed.timed_out
+    assert "No known vulnerabilities found" in silent.completed.stderr
+    assert silent.completed.stdout.count("could not be audited") == 3
+    assert strict.completed.returncode == 1 and not strict.completed.timed_out
+    assert "could not be audited" in strict.completed.stderr
+
+
+def test_usage_policy_allows_the_well_kept_sample_and_refuses_the_suspicious_one() -> None:
+    kept = culture.check_candidate(sample_path("well-kept"))
+    suspicious = culture.check_candidate(sample_path("suspicious"))
+    assert kept.allowed and kept.exit_code == 0
+    assert not suspicious.allowed and suspicious.exit_code == 1
+    assert any(line.startswith("M1 must  FAIL") for line in suspicious.lines)
+    assert "not audited here" in str(kept)
+
+
+def test_policy_documents_ship_with_the_library() -> None:
+    assert "pysecbook check" in culture.policy_text("open-source-usage-policy.md")
+    template = culture.policy_text("SECURITY-template.md")
+    assert "Reporting a vulnerability" in template and "advisory" in template
