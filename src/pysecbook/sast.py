@@ -36,6 +36,8 @@ class ScanResult:
 
     findings: tuple[Finding, ...]
     skipped: str | None = None
+    #: How many findings a "nosec" comment suppressed (counted as Bandit's metrics count them).
+    nosec: int = 0
 
     @property
     def test_ids(self) -> set[str]:
@@ -58,12 +60,16 @@ def scan_bytes(data: bytes, name: str = "<source>", *, ignore_nosec: bool = Fals
 
     ``# nosec`` comments are honoured, as Bandit does, unless ``ignore_nosec`` is true.
     """
-    mgr = _manager(ignore_nosec)
+    # Bandit tokenizes the whole file to find "nosec" comments; its pattern is case-sensitive,
+    # so a file without the word has none, and skipping that pass changes no result.
+    mgr = _manager(ignore_nosec or b"nosec" not in data)
     mgr.results = []
     mgr.skipped = []
     files = [name]
     mgr._parse_file(name, io.BytesIO(data), files)  # noqa: SLF001 - see module docstring
     skipped = mgr.skipped[0][1] if mgr.skipped else None
+    metrics = mgr.metrics.data.pop(name, {})  # per-file block; popped so a long scan stays small
+    nosec = int(metrics.get("nosec", 0)) + int(metrics.get("skipped_tests", 0))
     findings = tuple(
         Finding(
             test_id=issue.test_id,
@@ -78,7 +84,7 @@ def scan_bytes(data: bytes, name: str = "<source>", *, ignore_nosec: bool = Fals
     )
     mgr.results = []
     mgr.skipped = []
-    return ScanResult(findings=findings, skipped=skipped)
+    return ScanResult(findings=findings, skipped=skipped, nosec=nosec)
 
 
 def scan_source(source: str, name: str = "<source>", *, ignore_nosec: bool = False) -> ScanResult:

@@ -1,0 +1,195 @@
+"""Every check both ways: a target that passes it and one that fails it (hand-built targets)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from checklist_helpers import CONTAINER, GLOBAL, VENV, ctx, finding, target
+
+from pysecbook.checklist import STATUSES, all_checks, get_check
+from pysecbook.checklist.audit import AuditResult
+from pysecbook.checklist.could import last_commit_date
+from pysecbook.checklist.must import classify_license
+from pysecbook.scan.model import Unscanned
+
+
+def run(check_id: str, c) -> str:  # type: ignore[no-untyped-def]
+    return get_check(check_id)().run(c).status
+
+
+def test_registry_has_every_item_of_the_source_checklist() -> None:
+    ids = [c.id for c in all_checks()]
+    assert ids == [f"M{i}" for i in range(1, 10)] + [f"C{i}" for i in range(1, 6)]
+    for cls in all_checks():
+        assert cls.title() and cls.explanation().count(".") >= 2, cls.id
+        assert cls.url().endswith(f"{cls.page}.html#{cls.label()}")
+        assert cls.label() == f"checklist-{cls.level}-{cls.id.lower()}"
+        assert cls.level == ("must" if cls.id.startswith("M") else "could")
+
+
+def test_every_check_has_its_labelled_section_in_the_book(root: Path) -> None:
+    for cls in all_checks():
+        page = root / "book" / f"{cls.page}.md"
+        assert f"({cls.label()})=" in page.read_text(encoding="utf-8"), (cls.id, page)
+
+
+GOOD_PYPROJECT = """[project]
+name = "tidy"
+license = "MIT"
+dependencies = ["rich>=13"]
+[project.urls]
+Security = "https://example.org/security"
+"""
+HASHED = "rich==13.9.4 \\\n    --hash=sha256:" + "a" * 64 + "\n"
+
+
+def test_m1_trusted_sources() -> None:
+    assert run("M1", ctx(target({"pyproject.toml": GOOD_PYPROJECT}))) == "pass"
+    bad = target({"requirements.txt": "--extra-index-url https://example.invalid/simple\nrich==1\n"})
+    assert run("M1", ctx(bad)) == "fail"
+    vcs = target({"requirements.txt": "pkg @ git+https://example.invalid/pkg.git\n"})
+    assert run("M1", ctx(vcs)) == "fail"
+    installed = target({}, kind="installed", dist_info={"direct_url.json": b'{"url": "file:///tmp/x", "dir_info": {}}'})
+    assert run("M1", ctx(installed)) == "fail"
+    squat = target({"pyproject.toml": '[project]\nname = "reqeusts"\n'})
+    assert run("M1", ctx(squat)) == "fail"
+
+
+def test_m2_sast() -> None:
+    assert run("M2", ctx(target({"a.py": "x = 1\n"}))) == "pass"
+    assert run("M2", ctx(target({}), findings=[finding("low")])) == "warn"
+    assert run("M2", ctx(target({}), findings=[finding("high")])) == "fail"
+    assert run("M2", ctx(target({}), findings=[finding("medium")], fail_on="medium")) == "fail"
+    assert run("M2", ctx(target({}), unscanned=[Unscanned("b.py", "syntax error")])) == "fail"
+
+
+def test_m3_virtual_environment() -> None:
+    assert run("M3", ctx(target({}), env=VENV)) == "pass"
+    assert run("M3", ctx(target({}), env=CONTAINER)) == "pass"
+    assert run("M3", ctx(target({}), env=GLOBAL)) == "fail"
+
+
+def test_m4_dependencies() -> None:
+    assert run("M4", ctx(target({"requirements.txt": HASHED}))) == "pass"
+    assert run("M4", ctx(target({"requirements.txt": "rich\n"}))) == "fail"
+    assert run("M4", ctx(target({"requirements.txt": "rich==13.9.4\n"}))) == "warn"
+    assert run("M4", ctx(target({"pyproject.toml": '[project]\nname="x"\ndependencies=["reqeusts==1.0"]\n',
+                                 "requirements.txt": HASHED}))) == "warn"
+    assert run("M4", ctx(target({"requirements.in": "rich\n", "requirements.txt": HASHED}))) == "pass"
+    native = target({"requirements.txt": HASHED, "setup.py": "from setuptools import Extension\n"})
+    assert run("M4", ctx(native)) == "warn"
+
+
+def test_m5_isolation() -> None:
+    assert run("M5", ctx(target({}), env=GLOBAL)) == "pass"
+    assert run("M5", ctx(target({}), findings=[finding("high", "redflag")], env=CONTAINER)) == "pass"
+    assert run("M5", ctx(target({}), findings=[finding("high", "redflag")], env=GLOBAL)) == "fail"
+
+
+def test_m6_licence() -> None:
+    assert run("M6", ctx(target({"pyproject.toml": GOOD_PYPROJECT}))) == "pass"
+    assert run("M6", ctx(target({"LICENSE": "Permission is hereby granted, free of charge, ..."}))) == "pass"
+    assert run("M6", ctx(target({"a.py": ""}))) == "fail"
+    assert run("M6", ctx(target({"LICENSE": "All rights reserved.", "setup.py":
+                                 'setup(name="x", license="Proprietary")\n'}))) == "fail"
+    assert classify_license("MIT OR Apache-2.0") == "free"
+    assert classify_license("GPL-2.0-or-later WITH Classpath-exception-2.0") == "free"
+    assert classify_license("LicenseRef-Proprietary") == "non-free"
+
+
+def test_m7_security_validation() -> None:
+    ci = target({".github/workflows/ci.yml": "steps:\n  - run: bandit -r src\n"})
+    assert run("M7", ctx(ci)) == "pass"
+    assert run("M7", ctx(target({"bandit-report.json": "{}"}))) == "pass"
+    assert run("M7", ctx(target({"README.md": "![Python Code Audit](badge.svg)"}))) == "warn"
+    assert run("M7", ctx(target({"README.md": "hello"}))) == "fail"
+
+
+def test_m8_interpreter_support() -> None:
+    assert run("M8", ctx(target({}), status="bugfix")) == "pass"
+    assert run("M8", ctx(target({}), status="security")) == "pass"
+    assert run("M8", ctx(target({}), status="end-of-life")) == "fail"
+    assert run("M8", ctx(target({}), status="unknown")) == "warn"
+
+
+def test_m8_with_the_real_support_table() -> None:
+    from pysecbook.checklist import CheckContext
+    from pysecbook.checklist.environment import RuntimeEnvironment
+    from datetime import date
+
+    old = CheckContext(target({}), environment=RuntimeEnvironment((3, 7), None, None), today=date(2026, 1, 1))
+    assert get_check("M8")().run(old).status == "fail"
+
+
+def test_m9_is_manual_never_pass() -> None:
+    assert run("M9", ctx(target({}))) == "manual"
+
+
+def test_c1_cloud_sdks() -> None:
+    assert run("C1", ctx(target({"a.py": "import json\n"}))) == "pass"
+    assert run("C1", ctx(target({"a.py": "from google.cloud import storage\n"}))) == "fail"
+    assert run("C1", ctx(target({"pyproject.toml": '[project]\nname="x"\ndependencies=["azure-storage-blob"]\n'}))) == "fail"
+
+
+def test_c2_telemetry() -> None:
+    assert run("C2", ctx(target({"a.py": "import logging\n"}))) == "pass"
+    assert run("C2", ctx(target({"a.py": "import sentry_sdk\n"}))) == "fail"
+    assert run("C2", ctx(target({"requirements.txt": "posthog==3.0\n"}))) == "fail"
+
+
+def test_c3_vulnerabilities_with_a_fake_auditor() -> None:
+    t = target({"requirements.txt": HASHED})
+    seen = []
+
+    def clean(pins):  # type: ignore[no-untyped-def]
+        seen.extend(pins)
+        return AuditResult("pass", "none")
+
+    assert run("C3", ctx(t, auditor=clean)) == "pass"
+    assert seen == [("rich", "13.9.4")]
+    assert run("C3", ctx(t, auditor=lambda p: AuditResult("fail", "CVE"))) == "fail"
+    assert run("C3", ctx(target({"requirements.txt": "rich\n"}))) == "warn"
+    assert run("C3", ctx(target({"a.py": ""}))) == "pass"
+
+
+def test_c3_offline_is_an_error_never_a_pass() -> None:
+    # This machine has no network: pip-audit cannot reach its service.
+    assert run("C3", ctx(target({"requirements.txt": HASHED}))) == "error"
+
+
+def test_c4_maintenance(tmp_path: Path) -> None:
+    assert run("C4", ctx(target({"a.py": ""}))) == "pass"
+    old = time.time() - 3 * 365 * 86400
+    assert run("C4", ctx(target({"a.py": ""}, mtime=old))) == "fail"
+    assert run("C4", ctx(target({"a.py": ""}, mtime=time.time() - 500 * 86400))) == "warn"
+    # A git repository: the reflog is read as a file, git never runs.
+    logs = tmp_path / ".git" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "HEAD").write_text(f"{'0' * 40} {'1' * 40} A <a@b> {int(old)} +0000\tcommit: old\n")
+    (tmp_path / ".git" / "config").write_text("[core]\n\tfsmonitor = /bin/false\n")
+    assert last_commit_date(str(tmp_path)) is not None
+    assert run("C4", ctx(target({"a.py": ""}, root=str(tmp_path)))) == "fail"
+    assert run("C4", ctx(target({}, kind="installed"))) == "manual"
+
+
+def test_c5_security_policy() -> None:
+    assert run("C5", ctx(target({".github/SECURITY.md": "mail us"}))) == "pass"
+    assert run("C5", ctx(target({"pyproject.toml": GOOD_PYPROJECT}))) == "pass"
+    assert run("C5", ctx(target({"README.md": "hi"}))) == "fail"
+
+
+@pytest.mark.parametrize("cls", all_checks(), ids=lambda c: c.id)
+def test_every_check_survives_an_empty_target(cls) -> None:  # type: ignore[no-untyped-def]
+    result = cls().run(ctx(target({}), auditor=lambda p: AuditResult("pass", "x")))
+    assert result.status in STATUSES
+
+
+def test_symlinked_reflog_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / ".git" / "logs").mkdir(parents=True)
+    secret = tmp_path / "elsewhere"
+    secret.write_text("x")
+    os.symlink(secret, tmp_path / ".git" / "logs" / "HEAD")
+    assert last_commit_date(str(tmp_path)) is None

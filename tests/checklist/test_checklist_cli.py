@@ -1,0 +1,204 @@
+"""``pysecbook check``: targets of every kind, exit codes, configuration, output files."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from checklist_helpers import VENV
+
+from conftest import ROOT
+from pysecbook.checklist import CheckOutcome, Report
+from pysecbook.cli import main
+
+WELL = ROOT / "samples" / "well-kept"
+SUSPICIOUS = ROOT / "samples" / "suspicious"
+
+
+@pytest.fixture(autouse=True)
+def _venv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same environment everywhere: a virtual environment, not a container."""
+    monkeypatch.setattr("pysecbook.checklist.base.detect_environment", lambda: VENV)
+
+
+def check(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_well_kept_directory_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = check(str(WELL), capsys=capsys)
+    assert code == 0, out
+    assert "PASS: no must-do check failed" in out
+    assert "C3" in out and "ERROR" in out  # offline: could not audit, and says so
+
+
+def test_suspicious_directory_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = check(str(SUSPICIOUS), "--format", "json", capsys=capsys)
+    assert code == 1
+    data = json.loads(out)
+    status = {c["id"]: c["status"] for c in data["checks"]}
+    assert status["M1"] == status["M2"] == status["M4"] == status["M6"] == status["M7"] == "fail"
+    assert status["C1"] == status["C2"] == status["C5"] == "fail"
+    rules = {f["rule_id"] for f in data["findings"]}
+    assert "PSB-RF-EXEC-DECODED" in rules and "B102" in rules
+
+
+def _sdist(tmp_path: Path) -> Path:
+    out = tmp_path / "tidy-notes-1.2.0.tar.gz"
+    with tarfile.open(out, "w:gz") as tar:
+        for p in sorted(WELL.rglob("*")):
+            if p.is_file():
+                tar.add(p, arcname=f"tidy-notes-1.2.0/{p.relative_to(WELL).as_posix()}")
+    return out
+
+
+def _wheel(tmp_path: Path) -> Path:
+    out = tmp_path / "tidy_notes-1.2.0-py3-none-any.whl"
+    meta = ("Metadata-Version: 2.4\nName: tidy-notes\nVersion: 1.2.0\nLicense-Expression: MIT\n"
+            "Project-URL: Security, https://example.org/security\nRequires-Dist: rich>=13\n")
+    with zipfile.ZipFile(out, "w") as zf:
+        for p in sorted((WELL / "src").rglob("*.py")):
+            zf.write(p, p.relative_to(WELL / "src").as_posix())
+        zf.writestr("tidy_notes-1.2.0.dist-info/METADATA", meta)
+        zf.writestr("tidy_notes-1.2.0.dist-info/RECORD", "")
+    return out
+
+
+def test_sdist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = check(str(_sdist(tmp_path)), "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert data["target"]["kind"] == "sdist"
+    assert code == 0, [c for c in data["checks"] if c["status"] != "pass"]
+    assert data["files_scanned"] == 3
+
+
+def test_wheel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = check(str(_wheel(tmp_path)), "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert data["target"]["kind"] == "wheel"
+    status = {c["id"]: c["status"] for c in data["checks"]}
+    assert status["M6"] == "pass" and status["C5"] == "pass"
+    # No CI or scan report ships in a wheel: the authors' scanning cannot be seen (M7).
+    assert status["M7"] == "fail" and code == 1
+
+
+def test_installed_distribution(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = check("--installed", "packaging", "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert data["target"] == {"kind": "installed", "path": "packaging"}
+    assert data["files_scanned"] > 10
+    assert {c["id"]: c["status"] for c in data["checks"]}["M6"] == "pass"
+    assert code in (0, 1)
+
+
+@pytest.mark.parametrize("args", [
+    ["/no/such/target"],
+    [],
+    ["x", "--installed", "packaging"],
+    [str(WELL), "--jobs", "0"],
+    [str(WELL), "--format", "pdf"],
+    ["--installed", "no-such-distribution-d2"],
+])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "pysecbook", "check", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(("pysecbook check: error:", "pysecbook check: error"))
+
+
+def test_unscanned_file_fails_closed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(WELL, project)
+    (project / "src" / "tidy_notes" / "old.py").write_text("print 'python 2'\n")
+    code, out, _ = check(str(project), "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert code == 1
+    assert [u["path"] for u in data["unscanned"]] == ["src/tidy_notes/old.py"]
+
+
+def test_exit_code_counts_unscanned_even_when_every_check_passes() -> None:
+    ok = CheckOutcome("M1", "must", "t", "pass", "s", (), "u", "e")
+    assert Report("directory", "x", [ok], [], []).exit_code == 0
+    from pysecbook.scan.model import Unscanned
+
+    assert Report("directory", "x", [ok], [], [Unscanned("a.py", "syntax")]).exit_code == 1
+    bad = CheckOutcome("C1", "could", "t", "fail", "s", (), "u", "e")
+    assert Report("directory", "x", [ok, bad], [], []).exit_code == 0
+    err = CheckOutcome("M2", "must", "t", "error", "s", (), "u", "e")
+    assert Report("directory", "x", [ok, err], [], []).exit_code == 1
+
+
+def test_config_skip_and_exclude(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(WELL, project)
+    (project / "vendor").mkdir()
+    (project / "vendor" / "old.py").write_text("print 'python 2'\n")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.pysecbook]\nexclude = ["vendor/*"]\n'
+                         'skip = {C4 = "dates of a fresh copy mean nothing"}\n')
+    code, out, _ = check(str(project), "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert code == 0 and data["unscanned"] == []
+    c4 = {c["id"]: c for c in data["checks"]}["C4"]
+    assert c4["status"] == "skip" and "dates of a fresh copy" in c4["summary"]
+
+
+def test_config_skip_without_reason_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.pysecbook]\nskip = [{id = "M7"}]\n')
+    code, _, err = check(str(project), capsys=capsys)
+    assert code == 2 and "M7 needs a reason" in err
+
+
+def test_output_and_badge_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report, badge = tmp_path / "r.html", tmp_path / "b.svg"
+    code, out, _ = check(str(SUSPICIOUS), "--format", "html", "--output", str(report),
+                         "--badge", str(badge), capsys=capsys)
+    assert code == 1 and out == ""
+    assert report.read_text().startswith("<!DOCTYPE html>")
+    svg = badge.read_text()
+    assert "failed" in svg and "pysecbook" in svg
+    import xml.etree.ElementTree as ET  # nosec B405 - parsing our own output in a test
+
+    ET.parse(io.StringIO(svg))  # nosec B314 - our own output
+
+
+def test_nosec_is_counted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(WELL, project)
+    (project / "src" / "tidy_notes" / "run.py").write_text(
+        "import subprocess  # nosec B404 - fixed command\n"
+        "subprocess.run('ls', shell=True)  # nosec B602 - constant string\n")
+    code, out, _ = check(str(project), "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert data["nosec_count"] >= 1
+    assert "honoured" in {c["id"]: c for c in data["checks"]}["M2"]["summary"]
+
+
+def test_pre_commit_hook_definition() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["id"] == "pysecbook-check"
+    assert hooks[0]["entry"].startswith("pysecbook check")
+
+
+def test_hostile_pyproject_is_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("a=" + "[" * 50_000 + "]" * 50_000 + "\n")
+    (project / "setup.py").write_text("setup(install_requires=" + "[" * 5_000 + "]" * 5_000 + ")\n")
+    code, out, _ = check(str(project), "--format", "json", capsys=capsys)
+    assert code in (0, 1)
+    assert all(c["status"] != "error" or "crashed" not in c["summary"] for c in json.loads(out)["checks"])

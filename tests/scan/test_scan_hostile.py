@@ -1,0 +1,215 @@
+"""Hostile input: no traceback, no hang, nothing written, every problem reported as unscanned."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pysecbook.scan as scan_pkg
+from pysecbook.scan import fixtures as fx
+from pysecbook.scan import open_target, scan
+from pysecbook.scan import targets as targets_mod
+
+# Small limits keep the bombs quick; the defaults are tested separately on one bomb.
+SMALL = {"max_file_size": 2**20, "max_total_size": 8 * 2**20}
+
+
+def snapshot(root: Path) -> set[tuple[str, int]]:
+    return {(str(p.relative_to(root)), p.lstat().st_size) for p in root.rglob("*")}
+
+
+class Guard:
+    """Remembers the parent of tmp_path once the fixture is built; at teardown, that tree
+    must be exactly as it was and the (empty) working directory must still be empty."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.before: set[tuple[str, int]] | None = None
+
+    def freeze(self) -> None:
+        self.before = snapshot(self.tmp_path.parent)
+
+    def check(self) -> None:
+        assert self.before is not None, "freeze() was not called"
+        assert snapshot(self.tmp_path.parent) == self.before
+        assert not any((self.tmp_path / "cwd").iterdir())
+
+
+@pytest.fixture
+def guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Guard]:
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    g = Guard(tmp_path)
+    yield g
+    g.check()
+
+
+def read_and_scan(spec: Path, guard: Guard, **limits: int):
+    guard.freeze()
+    target = open_target(str(spec), **limits)
+    outcome = scan(target, jobs=1)
+    return target, outcome
+
+
+def unscanned_paths(outcome) -> dict[str, str]:
+    return {u.path: u.reason for u in outcome.unscanned}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(("kind", "path", "rule", "reason"), [
+    ("traversal", "demo-1.0/../../evil.py", "PSB-ARCHIVE-TRAVERSAL", "climbs out"),
+    ("absolute", "/usr/lib/evil.py", "PSB-ARCHIVE-TRAVERSAL", "absolute"),
+    ("symlink", "demo/link.py", "PSB-ARCHIVE-LINK", "symlink"),
+    ("hardlink", "demo/link.py", "PSB-ARCHIVE-LINK", "hard link"),
+    ("device", "demo/dev", "PSB-ARCHIVE-DEVICE", "device"),
+    ("fifo", "demo/dev", "PSB-ARCHIVE-DEVICE", "FIFO"),
+    ("nested", "vendor/inner.zip", None, "nested archive"),
+])
+def test_hostile_tar_members(guard: Guard, kind: str, path: str,
+                             rule: str | None, reason: str) -> None:
+    spec = fx.make_hostile_tar(guard.tmp_path / "fixtures", kind)
+    target, outcome = read_and_scan(spec, guard)
+    assert reason in unscanned_paths(outcome)[path]
+    if rule:
+        hit = [f for f in outcome.findings if f.rule_id == rule]
+        assert hit and hit[0].severity == "high" and hit[0].path == path
+    # The harmless member next to it is still read and scanned.
+    assert [f.path for f in target.files] == ["demo/core.py"] and outcome.files_scanned == 1
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(("kind", "path", "rule"), [
+    ("traversal", "demo-1.0/../../evil.py", "PSB-ARCHIVE-TRAVERSAL"),
+    ("symlink", "demo/link.py", "PSB-ARCHIVE-LINK"),
+    ("bomb", "zeros.py", "PSB-ARCHIVE-BOMB"),
+])
+def test_hostile_zip_members(guard: Guard, kind: str, path: str,
+                             rule: str) -> None:
+    spec = fx.make_hostile_zip(guard.tmp_path / "fixtures", kind)
+    target, outcome = read_and_scan(spec, guard)
+    assert path in unscanned_paths(outcome)
+    assert any(f.rule_id == rule and f.severity == "high" for f in outcome.findings)
+    assert [f.path for f in target.files] == ["demo/core.py"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("limits", [SMALL, {}], ids=["small-limits", "default-limits"])
+def test_tar_bomb_stops_while_streaming(guard: Guard, limits) -> None:
+    spec = fx.make_hostile_tar(guard.tmp_path / "fixtures", "bomb")
+    target, outcome = read_and_scan(spec, guard, **limits)
+    reasons = unscanned_paths(outcome)
+    assert "zeros.py" in reasons or spec.name in reasons
+    assert any(f.rule_id == "PSB-ARCHIVE-BOMB" for f in outcome.findings)
+    assert sum(len(f.data) for f in target.files) < 2**20
+
+
+@pytest.mark.timeout(30)
+def test_tar_bomb_by_ratio_under_the_size_limit(guard: Guard) -> None:
+    # 64 MiB of zeros within the size limits: the ratio limit stops it.
+    spec = fx.make_hostile_tar(guard.tmp_path / "fixtures", "bomb")
+    _, outcome = read_and_scan(spec, guard, max_file_size=2**30, max_total_size=2**30)
+    assert "ratio" in unscanned_paths(outcome)[spec.name]
+
+
+@pytest.mark.timeout(30)
+def test_truncated_archive_keeps_what_was_read(guard: Guard) -> None:
+    spec = fx.make_truncated_sdist(guard.tmp_path / "fixtures")
+    target, outcome = read_and_scan(spec, guard)
+    assert "corrupted archive" in unscanned_paths(outcome)[spec.name]
+    assert "demo/core.py" in [f.path for f in target.files]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("name", sorted(fx.UNSCANNABLE_SOURCES))
+def test_unscannable_sources(guard: Guard, name: str) -> None:
+    data, reason = fx.UNSCANNABLE_SOURCES[name]
+    spec = fx.make_sdist(guard.tmp_path / "fixtures", {**fx.SAMPLE_FILES, f"demo/{name}": data})
+    _, outcome = read_and_scan(spec, guard)
+    assert reason in unscanned_paths(outcome)[f"demo/{name}"]
+    assert outcome.files_scanned == 2  # the two good Python files
+
+
+def test_coding_cookie_makes_latin1_scannable(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_bytes(b"# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n")
+    outcome = scan(open_target(str(tmp_path)), jobs=1)
+    assert not outcome.unscanned and outcome.files_scanned == 1
+
+
+@pytest.mark.timeout(30)
+def test_huge_file(guard: Guard) -> None:
+    huge = {**fx.SAMPLE_FILES, "demo/huge.py": b"x = 1\n" * 400_000}
+    spec = fx.make_sdist(guard.tmp_path / "fixtures", huge)
+    _, outcome = read_and_scan(spec, guard, max_file_size=2**20)
+    assert "too large" in unscanned_paths(outcome)["demo/huge.py"]
+
+
+@pytest.mark.timeout(30)
+def test_directory_links_and_special_files(guard: Guard) -> None:
+    root = guard.tmp_path / "fixtures" / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text("x = 1\n")
+    (root / "loop1").symlink_to("loop2")
+    (root / "loop2").symlink_to("loop1")
+    (root / "outside.py").symlink_to("/etc/passwd")
+    (root / "up").symlink_to("..")
+    (root / "inside").symlink_to("pkg")
+    (root / "dangling").symlink_to("missing")
+    os.mkfifo(root / "pkg" / "fifo")
+    target, outcome = read_and_scan(root, guard)
+    reasons = unscanned_paths(outcome)
+    assert "loop" in reasons["loop1"] and "loop" in reasons["loop2"]
+    assert "outside" in reasons["outside.py"] and "outside" in reasons["up"]
+    assert "broken" in reasons["dangling"]
+    assert "not a regular file" in reasons["pkg/fifo"]
+    assert "inside" not in reasons  # points inside: its target is read under its own path
+    assert [f.path for f in target.files] == ["pkg/a.py"]
+    assert {"PSB-DIR-SYMLINK-LOOP", "PSB-DIR-SYMLINK-OUTSIDE", "PSB-DIR-SPECIAL-FILE"} <= {
+        f.rule_id for f in outcome.findings}
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tests run as root, who can read any file whatever its mode; so the permission error
+    # is simulated where the reader opens files.
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    (tmp_path / "secret.py").write_text("x = 2\n")
+    real_open = os.open
+
+    def deny(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(targets_mod.os, "open", deny)
+    outcome = scan(open_target(str(tmp_path)), jobs=1)
+    assert unscanned_paths(outcome) == {"secret.py": "cannot read: Permission denied"}
+    assert outcome.files_scanned == 1
+
+
+@pytest.mark.timeout(60)
+def test_crashing_worker_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(40):
+        (tmp_path / f"m{i:02}.py").write_text(f"x = {i}\n")
+    real = scan_pkg.scan_file
+
+    def crash_on_m07(path: str, data: bytes, index: int = 0):  # type: ignore[no-untyped-def]
+        if path == "m07.py":
+            os._exit(70)  # a worker dying as a segfault would
+        return real(path, data, index)
+
+    monkeypatch.setattr(scan_pkg, "scan_file", crash_on_m07)
+    outcome = scan(open_target(str(tmp_path)), jobs=2)
+    assert unscanned_paths(outcome) == {"m07.py": "the scanner's worker process crashed on this file"}
+    assert outcome.files_scanned == 39
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("maker", [fx.make_sdist, fx.make_zip_sdist, fx.make_wheel])
+def test_too_many_members_stops_reading(guard: Guard, maker) -> None:
+    spec = maker(guard.tmp_path / "fixtures")
+    target, outcome = read_and_scan(spec, guard, max_members=2)
+    assert "reading stopped" in unscanned_paths(outcome)[spec.name]
+    assert len(target.files) == 2
