@@ -10,7 +10,7 @@ PORT   ?= 8000
 JOBS   ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install book serve test clean lock
+.PHONY: help install book serve test clean lock screenshots pdf sbom badge
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,30 @@ serve: ## serve the built site on http://127.0.0.1:8000
 test: $(STAMP) ## run every test
 	@sh scripts/browser-deps.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+screenshots: book ## PNGs of the home and checklist pages (desktop, 390 px; light, dark)
+	@sh scripts/browser-deps.sh
+	$(BIN)/python scripts/screenshots.py
+
+pdf: book ## PDFs of the checklist chapter and the whole book (headless Chromium, no LaTeX)
+	@sh scripts/browser-deps.sh
+	$(BIN)/python scripts/pdf.py
+
+sbom: $(STAMP) ## write a CycloneDX SBOM of the book's environment to _build/sbom.cdx.json
+	@mkdir -p _build
+	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --output-reproducible \
+		--of JSON -o _build/sbom.cdx.json $(BIN)/python
+	@echo "Wrote _build/sbom.cdx.json"
+
+badge: $(STAMP) ## run pysecbook check on this repository and refresh _static/pysecbook-check.svg from that scan
+	$(BIN)/pysecbook check . --badge _static/pysecbook-check.svg --format markdown --output _build/self-check.md; \
+		status=$$?; echo "Wrote _static/pysecbook-check.svg and _build/self-check.md (exit $$status)"; exit $$status
+
+.PHONY: bench
+bench: $(STAMP) ## measure build times, checker speed and page weight into bench/report.md and .json
+	@sh scripts/browser-deps.sh
+	cd bench && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lock: ## regenerate the hashed lock file from requirements.in (needs uv on PATH)
 	uv pip compile --generate-hashes --python-version 3.11 requirements.in -o requirements.txt

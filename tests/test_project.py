@@ -10,7 +10,8 @@ from conftest import ROOT
 from pysecbook.sast import scan_bytes
 
 NOSEC = re.compile(r"#\s*nosec\b(?P<rest>.*)$")
-NOSEC_WITH_REASON = re.compile(r"^\s+B\d{3}(\s*,\s*B\d{3})*\s+-\s+\S.{5,}")
+RULE = r"(B\d{3}|PSB-RF-[A-Z-]+)"
+NOSEC_WITH_REASON = re.compile(rf"^\s+{RULE}(\s*,\s*{RULE})*\s+-\s+\S.{{5,}}")
 
 
 def python_sources() -> list:

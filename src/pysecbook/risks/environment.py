@@ -72,7 +72,7 @@ def plant(directory: Path) -> tuple[Path, dict[str, str]]:
     """Write the tool, the attacker's files and environment; return the script and the env."""
     evil = directory / "evil"
     evil.mkdir(parents=True, exist_ok=True)
-    (evil / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (evil / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")  # nosec PSB-RF-STARTUP-WRITE - the attacker's file of PSB-ENV-STARTUP, written in a private temp dir
     (evil / "startup.py").write_text(STARTUP, encoding="utf-8")
     app = directory / "app"
     app.mkdir(exist_ok=True)

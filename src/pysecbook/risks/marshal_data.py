@@ -23,7 +23,7 @@ def load_rules_insecure(data: bytes) -> object:
     """Load pre-compiled validation rules from a cache file and run them to get ``RULES``."""
     namespace: dict[str, object] = {}
     code = marshal.loads(data)  # nosec B302 - deliberately insecure: demonstration of PSB-MARSHAL-LOADS
-    exec(code, namespace)  # nosec B102 - deliberately insecure: demonstration of PSB-MARSHAL-LOADS
+    exec(code, namespace)  # nosec B102, PSB-RF-EXEC-DECODED - deliberately insecure: demonstration of PSB-MARSHAL-LOADS
     return namespace.get("RULES")
 
 

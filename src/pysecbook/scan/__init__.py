@@ -90,12 +90,34 @@ def scan_file(path: str, data: bytes, index: int = 0) -> FileResult:
         for f in result.findings
     ]
     try:
-        findings += redflags.scan_python(path, data)
+        flags = redflags.scan_python(path, data)
     except (RecursionError, MemoryError):
-        pass  # reported below when Bandit could not parse it either
+        flags = []  # reported below when Bandit could not parse it either
+    kept, suppressed = _apply_nosec(flags, data.decode(encoding, "replace").splitlines())
+    findings += kept
+    nosec = result.nosec + suppressed
     if result.skipped:
-        return index, findings, result.nosec, _why_unparsable(data, result.skipped)
-    return index, findings, result.nosec, None
+        return index, findings, nosec, _why_unparsable(data, result.skipped)
+    return index, findings, nosec, None
+
+
+_NOSEC = re.compile(r"#\s*nosec\b([^#]*)")
+
+
+def _apply_nosec(flags: list[Finding], lines: list[str]) -> tuple[list[Finding], int]:
+    """Drop red flags whose line carries ``# nosec`` naming that rule id, as Bandit does.
+
+    A bare ``# nosec`` does not silence a red flag: the rule id must be written out, so that
+    every suppression says what it suppresses. Returns the kept findings and the count.
+    """
+    kept = []
+    for finding in flags:
+        line = lines[finding.line - 1] if finding.line and finding.line <= len(lines) else ""
+        match = _NOSEC.search(line)
+        if match and finding.rule_id in match.group(1):
+            continue
+        kept.append(finding)
+    return kept, len(flags) - len(kept)
 
 
 #: The files of the scan in progress; forked workers inherit them (nothing is pickled).
