@@ -89,12 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--format", choices=("text", "json"), default="text")
     p_demo.set_defaults(func=_cmd_demo)
 
-    try:
-        from pysecbook.check_command import add_check_command
-    except ImportError:  # the checker arrives with its own module
-        pass
-    else:
-        add_check_command(sub)
+    from pysecbook.check_command import add_check_command
+
+    add_check_command(sub)
     return parser
 
 

@@ -12,8 +12,6 @@ from pysecbook import typosquatting
 from pysecbook.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.scan.model import LEVELS
 
-PYPI_HOSTS = ("pypi.org", "files.pythonhosted.org", "test.pypi.org")
-CONDA_HOSTS = ("conda.anaconda.org", "repo.anaconda.com")
 
 
 class _Must(Check):
@@ -21,11 +19,6 @@ class _Must(Check):
 
     level = "must"
     page = "checklist/must"
-
-
-def _host(url: str) -> str:
-    m = re.match(r"^[a-z+]+://(?:[^@/]*@)?([^/:]+)", url.strip(), re.IGNORECASE)
-    return m.group(1).lower() if m else ""
 
 
 class M1(_Must):
@@ -48,8 +41,11 @@ class M1(_Must):
             where = f"{opt.origin}:{opt.line or '?'}"
             if opt.option == "extra-index-url":
                 bad.append(f"{where}: extra index {opt.value} (dependency confusion)")
-            elif opt.option == "index-url" and _host(opt.value) not in PYPI_HOSTS:
-                odd.append(f"{where}: index replaced by {opt.value}")
+            elif opt.option == "index-url":
+                # The project names package indexes, never their hosts: any replacement of
+                # the default index is reported, for a person to confirm it is PyPI or a
+                # mirror they trust.
+                odd.append(f"{where}: the default index is replaced by {opt.value}")
             elif opt.option in ("find-links", "trusted-host"):
                 bad.append(f"{where}: --{opt.option} {opt.value}")
         for dep in info.dependencies:
