@@ -48,10 +48,38 @@ def toc_pages() -> list[str]:
     return found
 
 
+#: Types a static host such as GitHub Pages sends gzip-compressed.
+_COMPRESSIBLE = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt", ".map")
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site under a path prefix, as a project site is published, with its 404 page."""
+    """Serves the site under a path prefix, as a project site is published, with its 404 page.
+
+    With ``compress``, text files are sent gzip-compressed to clients that accept it, as
+    GitHub Pages and Read the Docs do.
+    """
 
     prefix = "/"
+    compress = False
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = Path(self.translate_path(self.path.split("?", 1)[0]))
+        if path.is_dir():
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (self.compress and accepts and path.suffix in _COMPRESSIBLE and path.is_file()):
+            return super().send_head()
+        import gzip
+        import io
+
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
@@ -76,14 +104,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
+def serve(directory: Path, *, compress: bool = False) -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 (an ephemeral port) under the configured base path.
 
     Yields the site's URL without a trailing slash, e.g. ``http://127.0.0.1:PORT/pysecbook``.
-    The server stops when the block ends.
+    The server stops when the block ends. ``compress`` gzips text files, as the hosts the
+    book is published on do.
     """
     prefix = base_path()
-    handler_class = type("Handler", (_Handler,), {"prefix": prefix})
+    handler_class = type("Handler", (_Handler,), {"prefix": prefix, "compress": compress})
     handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
