@@ -180,3 +180,12 @@ def check_candidate(path: str | Path, name: str | None = None, *,
         if c.level == "must" and c.status in ("fail", "error"):
             lines += [f"                - {d}" for d in c.details[:details]]
     return PolicyVerdict(name or Path(path).name, report.exit_code, tuple(lines))
+
+
+#: The small sample the "users" page scans with Bandit, as written and with a reviewed
+#: ``# nosec`` (book/culture/users, section on static analysis).
+BANDIT_SAMPLE = '''import subprocess
+
+def archive(name):
+    subprocess.run(f"tar czf backup.tgz {name}", shell=True)
+'''
