@@ -243,7 +243,9 @@ def render_markdown(report: dict[str, Any]) -> str:
 
     mt = report.get("make_test")
     out += ["## `make test`", "",
-            (f"One run: {fmt_seconds(mt['seconds'])}, exit code {mt['returncode']}."
+            (f"One run: {fmt_seconds(mt['seconds'])}, exit code {mt['returncode']}"
+             f"{' (' + mt['summary'] + ')' if mt.get('summary') else ''}."
+             f"{' ' + mt['note'] if mt.get('note') else ''}"
              if mt and mt.get("seconds") is not None else
              f"Not measured in this run{': ' + mt['skipped'] if mt and mt.get('skipped') else ''}."),
             ""]
@@ -409,6 +411,18 @@ def _first_code_cell_page(source: Path) -> str | None:
     return None
 
 
+def import_costs(env: dict[str, str], module: str, parts: Sequence[str]) -> dict[str, float]:
+    """Seconds ``python -X importtime`` spends importing ``module``, and some of its imports."""
+    proc = subprocess.run([str(BIN / "python"), "-X", "importtime", "-c", f"import {module}"],
+                          env=env, capture_output=True, text=True, check=False, timeout=300)
+    costs: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        fields = [f.strip() for f in line.removeprefix("import time:").split("|")]
+        if len(fields) == 3 and fields[1].isdigit() and fields[2] in (module, *parts):
+            costs[fields[2]] = int(fields[1]) / 1e6
+    return costs
+
+
 def bench_book(workdir: Path) -> tuple[dict[str, Any], Path | None]:
     """Clean build, no-change rebuild, prose-edit rebuild, code-edit rebuild, in a copy."""
     source = workdir / "copy"
@@ -425,6 +439,7 @@ def bench_book(workdir: Path) -> tuple[dict[str, Any], Path | None]:
     subprocess.run([str(BIN / "jupyter-book"), "--help"], env=env, capture_output=True,
                    check=False, timeout=300)
     result["cli_startup_s"] = time.perf_counter() - start
+    result["config_imports"] = import_costs(env, "jupyter_book.config", ("rfc3987_syntax",))
     result["clean"] = _build(source, output, env)
     result["warnings"] = result["clean"]["warnings"]
     result["no_change"] = _build(source, output, env)
@@ -794,6 +809,18 @@ def explain(report: dict[str, Any]) -> dict[str, str]:
                      f"{book['prose_edit']['seconds'] - stamps['pickling'] + stamps['reading'] - stamps['Running']:.2f}"
                      f" s load the pickled environment, write the changed pages and end the "
                      f"command.")
+        imports = book.get("config_imports") or {}
+        if imports.get("jupyter_book.config") and imports.get("rfc3987_syntax"):
+            split += (f" Importing Jupyter Book's configuration module alone takes "
+                      f"{imports['jupyter_book.config']:.2f} s, "
+                      f"{imports['rfc3987_syntax']:.2f} s of it in rfc3987_syntax, which "
+                      f"compiles its Lark grammars at import: jsonschema loads it for its "
+                      f"format checks, and it is installed because the SBOM tool "
+                      f"(cyclonedx-bom, through cyclonedx-python-lib[validation]) requires "
+                      f"jsonschema[format-nongpl]. Moving the SBOM tool to an environment of "
+                      f"its own would save that time on every build command, but not enough "
+                      f"to reach 3 s: Sphinx's own start, the pickled environment and "
+                      f"writing the pages remain.")
         why["prose"] = (f"the prose-edit rebuild re-executed "
                         f"{len(book['prose_edit']['executed'])} page(s) and Sphinx re-read "
                         f"{rr.get('added', 0) + rr.get('changed', 0)} page(s)"
