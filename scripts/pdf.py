@@ -8,11 +8,10 @@ _build/pdf/book.pdf.
 from __future__ import annotations
 
 import io
-import sys
 
 from pypdf import PdfWriter
 
-from sitetools import ROOT, chromium, serve, toc_pages
+from sitetools import ROOT, built_site, chromium, serve, toc_pages
 
 OUT = ROOT / "_build" / "pdf"
 
@@ -37,9 +36,8 @@ def print_pages(browser, url: str, pages: list[str]) -> bytes:  # type: ignore[n
 
 
 def main() -> int:
-    html = ROOT / "_build" / "html"
-    if not (html / "index.html").is_file():
-        print("No built site: run 'make book' first.", file=sys.stderr)
+    html = built_site()
+    if html is None:
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     pages = toc_pages()

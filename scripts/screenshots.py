@@ -6,9 +6,7 @@ Desktop (1280 px) and phone (390 px) widths, light and dark mode, from the built
 
 from __future__ import annotations
 
-import sys
-
-from sitetools import ROOT, chromium, serve
+from sitetools import ROOT, built_site, chromium, serve
 
 PAGES = {"home": "book/index.html", "checklist": "book/checklist/index.html"}
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -16,9 +14,8 @@ OUT = ROOT / "_build" / "screenshots"
 
 
 def main() -> int:
-    html = ROOT / "_build" / "html"
-    if not (html / "index.html").is_file():
-        print("No built site: run 'make book' first.", file=sys.stderr)
+    html = built_site()
+    if html is None:
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     with serve(html) as url, chromium() as browser:

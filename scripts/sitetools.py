@@ -52,6 +52,17 @@ def toc_pages() -> list[str]:
 _COMPRESSIBLE = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt", ".map")
 
 
+def built_site() -> Path | None:
+    """``_build/html`` if ``make book`` has built it, else ``None`` (after saying so)."""
+    html = ROOT / "_build" / "html"
+    if (html / "index.html").is_file():
+        return html
+    import sys
+
+    print("No built site: run 'make book' first.", file=sys.stderr)
+    return None
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     """Serves the site under a path prefix, as a project site is published, with its 404 page.
 
