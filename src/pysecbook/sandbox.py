@@ -14,7 +14,7 @@ import resource
 import subprocess  # nosec B404 - the whole point of this module is a controlled child process
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,3 +223,15 @@ def enter_private_network() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sH14x", b"lo", _IFF_UP | _IFF_LOOPBACK | _IFF_RUNNING)
         fcntl.ioctl(sock.fileno(), _SIOCSIFFLAGS, request)
+
+
+def call_with_marker(func: object, make_argument: Callable[[str], object]) -> tuple[bool, CallResult]:
+    """Call ``func(make_argument(marker))`` in a child interpreter; did it write ``marker``?
+
+    ``marker`` is a path inside a fresh private directory; the payload an attack builds from
+    it proves that code ran by creating that file, and nothing else.
+    """
+    with private_tmpdir() as tmp:
+        marker = tmp / "marker"
+        result = call_in_child(func, make_argument(str(marker)))
+        return marker.is_file(), result

@@ -13,7 +13,7 @@ import ast
 
 from pysecbook.risks import Outcome, Risk, register
 from pysecbook.risks._child import Timed, timed_call
-from pysecbook.sandbox import call_in_child, private_tmpdir
+from pysecbook.sandbox import call_with_marker
 
 
 def parse_setting_insecure(text: str) -> object:
@@ -45,10 +45,7 @@ def payload(marker: str) -> str:
 
 def attack(func: object) -> Outcome:
     """Submit an expression as a 'setting' (in a child interpreter): does it write a file?"""
-    with private_tmpdir() as tmp:
-        marker = tmp / "marker"
-        result = call_in_child(func, payload(str(marker)))
-        written = marker.is_file()
+    written, result = call_with_marker(func, payload)
     if written:
         return Outcome(True, f"the 'setting' ran as code: marker file written ({result})")
     return Outcome(False, f"no file written: {result}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tomllib
 
 from pysecbook.risks import Outcome, Risk, register
-from pysecbook.sandbox import call_in_child, private_tmpdir
+from pysecbook.sandbox import call_with_marker
 
 
 def load_config_insecure(text: str) -> dict[str, object]:
@@ -40,10 +40,7 @@ def payload(marker: str) -> str:
 
 def attack(func: object) -> Outcome:
     """Upload the payload as a configuration (in a child interpreter): is a file written?"""
-    with private_tmpdir() as tmp:
-        marker = tmp / "marker"
-        result = call_in_child(func, payload(str(marker)))
-        written = marker.is_file()
+    written, result = call_with_marker(func, payload)
     if written:
         return Outcome(True, "the configuration escaped the empty __builtins__ and wrote a "
                              "marker file through the real open()")
