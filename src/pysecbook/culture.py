@@ -183,7 +183,7 @@ def check_candidate(path: str | Path, name: str | None = None, *,
 
 
 #: The small sample the "users" page scans with Bandit, as written and with a reviewed
-#: ``# nosec`` (book/culture/users, section on static analysis).
+#: suppression marker (book/culture/users, section on static analysis).
 BANDIT_SAMPLE = '''import subprocess
 
 def archive(name):
