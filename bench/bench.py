@@ -114,6 +114,12 @@ def _num(value: float | None, unit: str) -> str:
     return f"{value:g}"
 
 
+def not_measured(section: dict[str, Any] | None) -> str:
+    """The sentence for a part of the report that this run did not measure, with why."""
+    why = (section or {}).get("skipped")
+    return f"Not measured in this run{': ' + why if why else ''}."
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """The human-readable report, from the same data as report.json."""
     m = report["machine"]
@@ -140,7 +146,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     book = report.get("book")
     out += ["## The book", ""]
     if not book or book.get("skipped"):
-        out += [f"Not measured in this run{': ' + book['skipped'] if book else ''}.", ""]
+        out += [not_measured(book), ""]
     else:
         out += [f"`jupyter-book --help` alone (CLI start-up): "
                 f"{fmt_seconds(book.get('cli_startup_s'))}.", "",
@@ -178,7 +184,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     chk = report.get("checker")
     out += ["## The checker", ""]
     if not chk or chk.get("skipped"):
-        out += [f"Not measured in this run{': ' + chk['skipped'] if chk else ''}.", ""]
+        out += [not_measured(chk), ""]
     else:
         out += [chk["description"], "",
                 "| Command | Runs (s) | Median wall | Median CPU (user+sys) | "
@@ -203,7 +209,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     site = report.get("site")
     out += ["## The site", ""]
     if not site or site.get("skipped"):
-        out += [f"Not measured in this run{': ' + site['skipped'] if site else ''}.", ""]
+        out += [not_measured(site), ""]
     else:
         out += [site["description"], "",
                 "| Page | Requests | Bytes transferred | Uncompressed | Lighthouse perf | "
@@ -247,7 +253,7 @@ def render_markdown(report: dict[str, Any]) -> str:
              f"{' (' + mt['summary'] + ')' if mt.get('summary') else ''}."
              f"{' ' + mt['note'] if mt.get('note') else ''}"
              if mt and mt.get("seconds") is not None else
-             f"Not measured in this run{': ' + mt['skipped'] if mt and mt.get('skipped') else ''}."),
+             not_measured(mt)),
             ""]
     return "\n".join(out)
 
