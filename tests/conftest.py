@@ -1,12 +1,54 @@
-"""Shared fixtures: paths of the repository and the pages of the book."""
+"""Shared fixtures: paths of the repository and the pages of the book; suite-wide options.
+
+- ``--clock-ahead YEARS`` moves the real clock that many years ahead for the whole run
+  (time-machine). Every date a test depends on is injected (``hermetic.TODAY``), so the suite
+  must pass unchanged: a test that fails only with the clock moved has a hidden dependency on
+  the day it runs. ``make test`` runs the checker's and the checklist's unit tests this way.
+- ``--run-network`` runs the tests marked ``network``, which need a real package index or
+  vulnerability service. They are never part of ``make test``; without the option they skip
+  and say why.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--clock-ahead", type=float, default=0.0, metavar="YEARS",
+                     help="run with the real clock moved YEARS ahead (hidden date dependencies fail)")
+    parser.addoption("--run-network", action="store_true", default=False,
+                     help="also run the tests marked 'network' (they reach real services)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    years = config.getoption("--clock-ahead")
+    if years:
+        import time_machine
+
+        ahead = datetime.now(timezone.utc) + timedelta(days=365.25 * years)
+        traveller = time_machine.travel(ahead, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    years = config.getoption("--clock-ahead")
+    return f"clock moved {years:g} year(s) ahead: {datetime.now(timezone.utc):%Y-%m-%d}" if years else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-network"):
+        return
+    skip = pytest.mark.skip(reason="needs a real network service: run with --run-network")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)
 
 
 def toc_files() -> list[str]:

@@ -9,6 +9,7 @@ Book pages: ``book/checklist/index`` and ``book/checklist/ci``.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,9 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
     p.add_argument("--jobs", metavar="N", type=int, default=None,
                    help="parallel scanning processes (default: number of cores)")
     p.add_argument("--badge", metavar="FILE", help="also write an SVG badge of this run to FILE")
+    p.add_argument("--osv-url", metavar="URL",
+                   help="audit pinned dependencies (C3) against this OSV-compatible API, such "
+                   "as an internal mirror, instead of pip-audit's default service")
     p.set_defaults(func=run_check)
 
 
@@ -66,6 +70,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 def run_check(args: argparse.Namespace) -> int:
     """Run the checklist as the command line asked; returns the exit code."""
     from pysecbook.checklist import ConfigError, check_target
+    from pysecbook.checklist.audit import audit_pins
     from pysecbook.report import render
     from pysecbook.report.badge import badge_svg
     from pysecbook.scan.model import TargetError
@@ -75,10 +80,15 @@ def run_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         return _error("--jobs must be at least 1")
     spec = args.installed or args.target
+    auditor = None
+    if args.osv_url:
+        if not args.osv_url.startswith(("https://", "http://")):
+            return _error("--osv-url must be an http:// or https:// URL")
+        auditor = functools.partial(audit_pins, service="osv", osv_url=args.osv_url)
     try:
         with _progress_bar(sys.stderr.isatty()) as progress:
             report = check_target(spec, installed=bool(args.installed), jobs=args.jobs,
-                                  fail_on=args.fail_on, progress=progress)
+                                  fail_on=args.fail_on, progress=progress, auditor=auditor)
     except TargetError as exc:
         return _error(str(exc).splitlines()[0] if str(exc) else f"cannot read {spec}")
     except ConfigError as exc:

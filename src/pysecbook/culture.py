@@ -19,8 +19,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from pysecbook.dependencies import OFFLINE_ENV, SAMPLE_LOCK, AuditRun
-from pysecbook.sandbox import Completed, private_tmpdir, run_python
+from pysecbook.dependencies import SAMPLE_LOCK, AuditRun
+from pysecbook.sandbox import Completed, offline_env, private_tmpdir, run_python
 
 #: How long the SBOM generator may take.
 SBOM_TIMEOUT = 90.0
@@ -84,7 +84,7 @@ def generate_sbom(python: str | None = None, *, timeout: float = SBOM_TIMEOUT) -
             None, cwd=tmp, flags=["-m", "cyclonedx_py"],
             args=["environment", "--output-format", "JSON", "--output-reproducible",
                   "--no-validate", "-o", "sbom.json", interpreter],
-            env={"HOME": str(tmp), **OFFLINE_ENV}, timeout=timeout,
+            env={"HOME": str(tmp), **offline_env()}, timeout=timeout,
         )
         out = tmp / "sbom.json"
         document = json.loads(out.read_text("utf-8")) if out.is_file() else {}
@@ -126,7 +126,7 @@ def run_pip_audit_not_found(requirements: str = SAMPLE_LOCK, *, strict: bool,
     with private_tmpdir() as tmp:
         (tmp / "requirements.txt").write_text(requirements, encoding="utf-8")
         done = run_python(_NOT_FOUND_SNIPPET, cwd=tmp, args=[*argv, "--cache-dir", str(tmp / "c")],
-                          env={"HOME": str(tmp), **OFFLINE_ENV}, timeout=timeout)
+                          env={"HOME": str(tmp), **offline_env()}, timeout=timeout)
     return AuditRun(tuple(argv), done)
 
 

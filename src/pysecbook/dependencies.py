@@ -18,14 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from pysecbook.sandbox import Completed, last_line, private_tmpdir, run_python
-
-#: Proxy settings that send every request to a closed port on the loopback interface.
-OFFLINE_ENV = {
-    "HTTPS_PROXY": "http://127.0.0.1:9",
-    "HTTP_PROXY": "http://127.0.0.1:9",
-    "NO_PROXY": "",
-}
+from pysecbook.sandbox import Completed, last_line, offline_env, private_tmpdir, run_python
 
 #: A lock file as an old project might have it: exact pins, two of them out of date.
 SAMPLE_LOCK = """\
@@ -145,9 +138,9 @@ def run_pip_audit(requirements: str = SAMPLE_LOCK, *, strict: bool,
     """Run ``pip-audit -r`` on ``requirements`` in a child process, in a temporary directory.
 
     ``--no-deps --disable-pip`` audits the pins as written, without creating a virtual
-    environment (which would need the network too). The child's proxy is set to a closed
-    port on 127.0.0.1, so it is offline by construction: nothing leaves the machine,
-    wherever the book is built.
+    environment (which would need the network too). The child's proxy is a port on
+    127.0.0.1 that refuses connections (:func:`~pysecbook.sandbox.refusing_address`), so it
+    is offline by construction: nothing leaves the machine, wherever the book is built.
     """
     argv = ["-r", "requirements.txt", "--no-deps", "--disable-pip", "--progress-spinner", "off"]
     if strict:
@@ -155,7 +148,7 @@ def run_pip_audit(requirements: str = SAMPLE_LOCK, *, strict: bool,
     with private_tmpdir() as tmp:
         (tmp / "requirements.txt").write_text(requirements, encoding="utf-8")
         done = run_python(None, cwd=tmp, flags=["-m", "pip_audit"], args=argv,
-                          env={"HOME": str(tmp), **OFFLINE_ENV}, timeout=timeout)
+                          env={"HOME": str(tmp), **offline_env()}, timeout=timeout)
     return AuditRun(tuple(argv), done)
 
 

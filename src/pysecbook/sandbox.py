@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import socket
 import subprocess  # nosec B404 - the whole point of this module is a controlled child process
 import sys
 import tempfile
@@ -26,6 +27,31 @@ MINIMAL_ENV: Mapping[str, str] = {
 }
 
 DEFAULT_TIMEOUT = 20.0
+
+_REFUSING: socket.socket | None = None
+
+
+def refusing_address() -> str:
+    """``127.0.0.1:PORT``, a TCP port that refuses every connection while this process lives.
+
+    The port is bound by this process and never listens, so the kernel answers every
+    connection attempt with a reset and no other program can take the port. A child pointed
+    at it (as its proxy, say) is offline by construction, whatever network the machine has.
+    """
+    global _REFUSING
+    if _REFUSING is None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        _REFUSING = sock
+    host, port = _REFUSING.getsockname()
+    return f"{host}:{port}"
+
+
+def offline_env() -> dict[str, str]:
+    """Proxy settings that send every HTTP(S) request of a child to :func:`refusing_address`."""
+    proxy = f"http://{refusing_address()}"
+    return {"HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "https_proxy": proxy,
+            "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
 
 
 @dataclass(frozen=True)

@@ -23,19 +23,16 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from pysecbook.sandbox import Completed, last_line, run_python
+from pysecbook.sandbox import Completed, last_line, offline_env, run_python
 
 #: A fixed timestamp for every archive member, so that the same contents give the same bytes.
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
-#: Environment for every pip child: no configuration file, no index, no cache, no network.
+#: Environment for every pip child: no configuration file, no index, no cache.
 PIP_ENV: Mapping[str, str] = {
     "PIP_CONFIG_FILE": os.devnull,
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     "PIP_NO_INPUT": "1",
-    # Anything that still tried to reach a server would meet a closed loopback port.
-    "HTTPS_PROXY": "http://127.0.0.1:9",
-    "HTTP_PROXY": "http://127.0.0.1:9",
 }
 
 #: How long one pip run may take before it is killed.
@@ -201,7 +198,7 @@ def pip_install(args: Sequence[str], *, workdir: Path, target: Path,
     argv = ("install", "--no-cache-dir", "--disable-pip-version-check", "--no-compile",
             "--target", str(target), *shown)
     done = run_python(None, cwd=workdir, flags=["-m", "pip"], args=argv,
-                      env={"HOME": str(workdir), **PIP_ENV}, timeout=timeout)
+                      env={"HOME": str(workdir), **PIP_ENV, **offline_env()}, timeout=timeout)
     return PipRun(("install", *shown), done, target)
 
 

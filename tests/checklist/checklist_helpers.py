@@ -1,16 +1,21 @@
-"""Hand-built targets and contexts for the checklist tests (no scanning, no network)."""
+"""Hand-built targets and contexts for the checklist tests (no scanning, no network).
+
+Every date comes from the suite's one injected day (:data:`hermetic.TODAY`), file times
+included, so the verdicts do not depend on when the tests run.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import date
+
+from hermetic import TODAY, TODAY_TIMESTAMP
 
 from pysecbook.checklist import CheckContext, RuntimeEnvironment
 from pysecbook.scan.model import Finding, ScanOutcome, SourceFile, Target, Unscanned
 
-TODAY = date(2026, 11, 21)
-VENV = RuntimeEnvironment((3, 12), "/tmp/venv", None)
+__all__ = ["CONTAINER", "GLOBAL", "TODAY", "VENV", "FakeStatus", "ctx", "finding", "target"]
+
+VENV = RuntimeEnvironment((3, 12), "/srv/venv", None)
 GLOBAL = RuntimeEnvironment((3, 12), None, None)
 CONTAINER = RuntimeEnvironment((3, 12), None, "/.dockerenv exists")
 
@@ -22,16 +27,21 @@ class FakeStatus:
     stale: bool = False
 
 
-def target(files: dict[str, str | bytes], *, kind: str = "directory", mtime: float | None = None,
-           root: str | None = None, dist_info: dict[str, bytes] | None = None) -> Target:
-    stamp = time.time() if mtime is None else mtime
+def target(files: dict[str, str | bytes], *, kind: str = "directory",
+           mtime: float = TODAY_TIMESTAMP, root: str | None = None,
+           dist_info: dict[str, bytes] | None = None) -> Target:
     return Target(kind=kind, path="t", root=root, dist_info=dist_info or {}, files=[
-        SourceFile(p, d.encode() if isinstance(d, str) else d, stamp) for p, d in files.items()
+        SourceFile(p, d.encode() if isinstance(d, str) else d, mtime) for p, d in files.items()
     ])
 
 
+def no_audit(pins):  # type: ignore[no-untyped-def]
+    """The default auditor of these contexts: a test that reaches C3 must name its own."""
+    raise AssertionError(f"this test audits {pins} without injecting an auditor")
+
+
 def ctx(t: Target, *, findings: list[Finding] = (), unscanned: list[Unscanned] = (),
-        env: RuntimeEnvironment = VENV, status: str = "bugfix", auditor=None,
+        env: RuntimeEnvironment = VENV, status: str = "bugfix", auditor=no_audit,
         fail_on: str = "high") -> CheckContext:  # type: ignore[no-untyped-def]
     outcome = ScanOutcome(findings=list(findings), unscanned=list(unscanned), files_scanned=1)
     return CheckContext(t, outcome, fail_on=fail_on, environment=env, today=TODAY,

@@ -10,10 +10,11 @@ import re
 
 import jsonschema
 import pytest
-from checklist_helpers import VENV
+from checklist_helpers import TODAY, VENV
 
 from conftest import ROOT
 from pysecbook.checklist import Report, all_checks, check_target, sample_path
+from pysecbook.checklist.audit import AuditResult
 from pysecbook.report import FORMATS, render, to_text
 from pysecbook.report.badge import badge_svg
 from pysecbook.scan.model import Unscanned
@@ -21,10 +22,15 @@ from pysecbook.scan.model import Unscanned
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
+def _not_audited(pins):  # type: ignore[no-untyped-def]
+    return AuditResult("error", f"not audited in the tests: {len(pins)} pin(s)")
+
+
 @pytest.fixture(scope="module")
 def reports() -> dict[str, Report]:
-    out = {name: check_target(sample_path(name), environment=VENV) for name in ("well-kept", "suspicious")}
-    broken = check_target(sample_path("suspicious"), environment=VENV)
+    fixed = {"environment": VENV, "today": TODAY, "auditor": _not_audited}
+    out = {name: check_target(sample_path(name), **fixed) for name in ("well-kept", "suspicious")}
+    broken = check_target(sample_path("suspicious"), **fixed)
     broken.unscanned.append(Unscanned("pkg/<odd> & \"name\".py", "syntax error"))
     out["broken"] = broken
     return out

@@ -72,7 +72,7 @@ def test_zipfile_stops_at_the_declared_size_of_a_member() -> None:
 def test_mktemp_prediction_matches_what_tempfile_chooses() -> None:
     with private_tmpdir() as tmp:
         predicted = temp_files.predict_next_name(tmp)
-        chosen = tempfile.mktemp(suffix=".txt", dir=tmp)  # noqa: S306 - the test checks the prediction
+        chosen = tempfile.mktemp(suffix=".txt", dir=tmp)  # nosec B306 - checks the prediction of the insecure name
         assert Path(chosen) == predicted
 
 

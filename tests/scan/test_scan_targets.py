@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hermetic import TODAY_TIMESTAMP
 
 from pysecbook.scan import TargetError, open_target
 from pysecbook.scan import fixtures as fx
@@ -25,11 +27,12 @@ def test_directory(tmp_path: Path) -> None:
     (tmp_path / ".git" / "config").write_text("[core]\n")
     (tmp_path / "demo" / "__pycache__").mkdir()
     (tmp_path / "demo" / "__pycache__" / "core.cpython-311.pyc").write_bytes(b"\x00")
+    os.utime(tmp_path / "demo" / "core.py", (TODAY_TIMESTAMP, TODAY_TIMESTAMP))
     target = open_target(str(tmp_path))
     assert target.kind == "directory" and target.root == str(tmp_path.resolve())
     assert paths(target) == SAMPLE
     assert target.file("demo/core.py").data == fx.SAMPLE_FILES["demo/core.py"]
-    assert target.file("demo/core.py").mtime is not None
+    assert target.file("demo/core.py").mtime == TODAY_TIMESTAMP
     assert not target.unscanned and not target.findings
 
 

@@ -27,6 +27,15 @@ CHECK_LEVELS = ("must", "could")
 BOOK_URL = "https://pysecbook.github.io/pysecbook/"
 
 
+def today() -> date:
+    """The day the checks are judged on when the caller names none: the real date.
+
+    The one place the checker reads the clock for a date, so that a caller (or a test) can
+    pass ``today`` to :class:`CheckContext` instead and get the same verdict on any day.
+    """
+    return date.today()
+
+
 def book_url(page: str, label: str) -> str:
     """The address of ``label`` on ``page`` (a path under ``book/``, without suffix)."""
     return f"{BOOK_URL}book/{page}.html#{label}"
@@ -64,7 +73,7 @@ class CheckContext:
         if self.environment is None:
             self.environment = detect_environment()
         if self.today is None:
-            self.today = date.today()
+            self.today = today()
 
     @functools.cached_property
     def project(self) -> ProjectInfo:
