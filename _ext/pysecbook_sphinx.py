@@ -46,7 +46,7 @@ class RiskDirective(_MystDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        from pysecbook.risks import get
+        from pysecbook.teaching.risks import get
 
         try:
             risk = get(self.arguments[0])
@@ -62,21 +62,21 @@ class RiskDirective(_MystDirective):
         bandit = ", ".join(f"`{b}`" for b in risk.bandit) or "none (Bandit has no rule for it)"
         modules = ", ".join(f"`{m}`" for m in risk.modules)
         lines = [
-            f"::::{{list-table}}",
+            "::::{list-table}",
             ":class: risk-card",
             ":widths: 1 4",
             "",
-            f"* - Risk id",
+            "* - Risk id",
             f"  - `{risk.id}`",
-            f"* - Weakness",
+            "* - Weakness",
             f"  - [CWE-{risk.cwe}]({risk.cwe_url})",
-            f"* - Bandit",
+            "* - Bandit",
             f"  - {bandit}",
-            f"* - Modules",
+            "* - Modules",
             f"  - {modules}",
-            f"* - Source",
+            "* - Source",
             f"  - [`{src}`]({REPO_URL}/blob/main/{src}) (`{risk.insecure_ref}`, `{risk.secure_ref}`)",
-            f"* - Replay",
+            "* - Replay",
             f"  - `pysecbook demo {risk.id}`",
             "::::",
             "",
@@ -106,11 +106,11 @@ class RiskCatalogueDirective(_MystDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        from pysecbook.risks import all_risks
+        from pysecbook.teaching.risks import all_risks
 
         risks = all_risks()
         srcdir = Path(self.env.srcdir)
-        for path in sorted((srcdir / "src" / "pysecbook" / "risks").glob("*.py")):
+        for path in sorted((srcdir / "src" / "pysecbook" / "teaching" / "risks").glob("*.py")):
             self.env.note_dependency(str(path))
         lines = [
             "::::{list-table}",

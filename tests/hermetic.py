@@ -57,7 +57,7 @@ def closed_port() -> Iterator[int]:
 
 _UNSHARE_PROBE = """\
 import sys
-from pysecbook.sandbox import enter_private_network
+from pysecbook.teaching.sandbox import enter_private_network
 try:
     enter_private_network()
 except OSError as exc:

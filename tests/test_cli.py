@@ -10,7 +10,7 @@ import pytest
 
 from pysecbook import __version__
 from pysecbook.cli import main
-from pysecbook.risks import all_risks
+from pysecbook.teaching.risks import all_risks
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""The dated end-of-life table of CPython versions (pysecbook.eol)."""
+"""The dated end-of-life table of CPython versions (pysecbook.checker.eol)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from pysecbook import eol
-from pysecbook.eol import TABLE_DATE, support_status
+from pysecbook.checker import eol
+from pysecbook.checker.eol import TABLE_DATE, support_status
 
 TODAY = date(2026, 11, 21)
 

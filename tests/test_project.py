@@ -7,7 +7,7 @@ import re
 import tokenize
 
 from conftest import ROOT
-from pysecbook.sast import scan_bytes
+from pysecbook.teaching.sast import scan_bytes
 
 NOSEC = re.compile(r"#\s*nosec\b(?P<rest>.*)$")
 RULE = r"(B\d{3}|PSB-RF-[A-Z-]+)"

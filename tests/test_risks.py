@@ -13,8 +13,8 @@ import pytest
 
 from conftest import ROOT, toc_files
 from pysecbook.cli import main
-from pysecbook.risks import DuplicateRiskError, Risk, all_risks, get, register
-from pysecbook.sast import scan_function
+from pysecbook.teaching.risks import DuplicateRiskError, Risk, all_risks, get, register
+from pysecbook.teaching.sast import scan_function
 
 RISKS = all_risks()
 IDS = [r.id for r in RISKS]
@@ -33,8 +33,8 @@ def test_risk_fields_are_complete(risk: Risk) -> None:
     assert risk.modules and all(m for m in risk.modules)
     assert callable(risk.insecure) and callable(risk.secure) and callable(risk.attack)
     assert risk.insecure is not risk.secure
-    # The code lives in a topic module under pysecbook.risks, named after its topic.
-    assert risk.insecure.__module__.startswith("pysecbook.risks.")
+    # The code lives in a topic module under pysecbook.teaching.risks, named after its topic.
+    assert risk.insecure.__module__.startswith("pysecbook.teaching.risks.")
     assert risk.insecure.__module__ == risk.secure.__module__
 
 

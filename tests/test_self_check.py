@@ -10,10 +10,11 @@ same on any day, on any machine, with or without a network.
 from __future__ import annotations
 
 from conftest import ROOT
-from pysecbook import eol
-from pysecbook.checklist import RuntimeEnvironment, check_target
-from pysecbook.checklist.audit import AuditResult
-from pysecbook.scan import scan_file
+from pysecbook.checker import eol
+from pysecbook.checker import check_target
+from pysecbook.checker.checklist import RuntimeEnvironment
+from pysecbook.checker.checklist.audit import AuditResult
+from pysecbook.checker.scan import scan_file
 
 
 def _supported_on(day):  # type: ignore[no-untyped-def]

@@ -1,8 +1,12 @@
-"""pysecbook: the companion library of the Python security book.
+"""pysecbook: the companion library of the Python security book, in two halves.
 
-Every risk the book presents is defined once in :mod:`pysecbook.risks`, with the insecure
-code, the secure code and the attack run against both. The pre-run checklist that
-``pysecbook check`` executes lives in :mod:`pysecbook.checklist`.
+- :mod:`pysecbook.checker` is ``pysecbook check``, the executable pre-run checklist: it reads
+  a target without running it, scans it, runs every check and reports.
+- :mod:`pysecbook.teaching` is what the book's pages run: every risk defined once in
+  :mod:`pysecbook.teaching.risks` (insecure code, secure code, the attack run against both),
+  and the chapters' demonstrations.
+
+The checker never imports the teaching half; :mod:`pysecbook.cli` offers both.
 """
 
 from importlib.metadata import PackageNotFoundError, version

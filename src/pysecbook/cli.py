@@ -34,7 +34,7 @@ def _console() -> Console:
 
 
 def _cmd_risks(args: argparse.Namespace) -> int:
-    from pysecbook.risks import all_risks
+    from pysecbook.teaching.risks import all_risks
 
     risks = all_risks()
     if args.format == "json":
@@ -53,7 +53,7 @@ def _cmd_risks(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from pysecbook.risks import all_risks, get
+    from pysecbook.teaching.risks import all_risks, get
 
     try:
         risk = get(args.id)
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--format", choices=("text", "json"), default="text")
     p_demo.set_defaults(func=_cmd_demo)
 
-    from pysecbook.check_command import add_check_command
+    from pysecbook.checker.command import add_check_command
 
     add_check_command(sub)
     return parser

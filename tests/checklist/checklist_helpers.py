@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from hermetic import TODAY, TODAY_TIMESTAMP
 
-from pysecbook.checklist import CheckContext, RuntimeEnvironment
-from pysecbook.scan.model import Finding, ScanOutcome, SourceFile, Target, Unscanned
+from pysecbook.checker.checklist import CheckContext, RuntimeEnvironment
+from pysecbook.checker.scan.model import Finding, ScanOutcome, SourceFile, Target, Unscanned
 
 __all__ = ["CONTAINER", "GLOBAL", "TODAY", "VENV", "FakeStatus", "ctx", "finding", "target"]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from checklist_helpers import CONTAINER, GLOBAL, TODAY, VENV, ctx, finding, target
 from hermetic import closed_port, days_before, osv_record, osv_server
 
-from pysecbook.checklist import all_checks, get_check
-from pysecbook.checklist.audit import AuditResult, audit_pins
-from pysecbook.checklist.could import last_commit_date
-from pysecbook.checklist.must import classify_license
-from pysecbook.scan.model import Unscanned
+from pysecbook.checker.checklist import all_checks, get_check
+from pysecbook.checker.checklist.audit import AuditResult, audit_pins
+from pysecbook.checker.checklist.could import last_commit_date
+from pysecbook.checker.checklist.must import classify_license
+from pysecbook.checker.scan.model import Unscanned
 
 
 def run(check_id: str, c) -> str:  # type: ignore[no-untyped-def]
@@ -116,8 +116,8 @@ def test_m8_interpreter_support() -> None:
 
 
 def test_m8_with_the_real_support_table() -> None:
-    from pysecbook.checklist import CheckContext
-    from pysecbook.checklist.environment import RuntimeEnvironment
+    from pysecbook.checker.checklist import CheckContext
+    from pysecbook.checker.checklist.environment import RuntimeEnvironment
 
     old = CheckContext(target({}), environment=RuntimeEnvironment((3, 7), None, None), today=TODAY)
     assert get_check("M8")().run(old).status == "fail"

@@ -16,7 +16,7 @@ from checklist_helpers import TODAY, VENV
 from hermetic import closed_port
 
 from conftest import ROOT
-from pysecbook.checklist import CheckOutcome, Report
+from pysecbook.checker import CheckOutcome, Report
 from pysecbook.cli import main
 
 WELL = ROOT / "samples" / "well-kept"
@@ -27,8 +27,8 @@ SUSPICIOUS = ROOT / "samples" / "suspicious"
 def _same_day_and_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Same environment and day everywhere: a virtual environment, not a container, on the
     suite's one injected day."""
-    monkeypatch.setattr("pysecbook.checklist.base.detect_environment", lambda: VENV)
-    monkeypatch.setattr("pysecbook.checklist.base.today", lambda: TODAY)
+    monkeypatch.setattr("pysecbook.checker.checklist.base.detect_environment", lambda: VENV)
+    monkeypatch.setattr("pysecbook.checker.checklist.base.today", lambda: TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_unscanned_file_fails_closed(tmp_path: Path, check) -> None:
 def test_exit_code_counts_unscanned_even_when_every_check_passes() -> None:
     ok = CheckOutcome("M1", "must", "t", "pass", "s", (), "u", "e")
     assert Report("directory", "x", [ok], [], []).exit_code == 0
-    from pysecbook.scan.model import Unscanned
+    from pysecbook.checker.scan.model import Unscanned
 
     assert Report("directory", "x", [ok], [], [Unscanned("a.py", "syntax")]).exit_code == 1
     bad = CheckOutcome("C1", "could", "t", "fail", "s", (), "u", "e")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pysecbook.checklist.audit import audit_pins
+from pysecbook.checker.checklist.audit import audit_pins
 
 pytestmark = pytest.mark.network
 

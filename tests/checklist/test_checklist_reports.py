@@ -13,11 +13,13 @@ import pytest
 from checklist_helpers import TODAY, VENV
 
 from conftest import ROOT
-from pysecbook.checklist import Report, all_checks, check_target, sample_path
-from pysecbook.checklist.audit import AuditResult
-from pysecbook.report import FORMATS, render, to_text
-from pysecbook.report.badge import badge_svg
-from pysecbook.scan.model import Unscanned
+from pysecbook.checker import Report, check_target
+from pysecbook.teaching.samples import sample_path
+from pysecbook.checker.checklist import all_checks
+from pysecbook.checker.checklist.audit import AuditResult
+from pysecbook.checker.report import FORMATS, render, to_text
+from pysecbook.checker.report.badge import badge_svg
+from pysecbook.checker.scan.model import Unscanned
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

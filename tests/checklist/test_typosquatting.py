@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pysecbook.typosquatting import check_name, check_names, normalize, one_edit_apart, popular_names
+from pysecbook.checker.typosquatting import check_name, check_names, normalize, one_edit_apart, popular_names
 
 
 def test_the_shipped_list_is_a_few_hundred_normalised_names() -> None:

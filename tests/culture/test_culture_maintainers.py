@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pysecbook import bandit_plugin
-from pysecbook.sast import scan_source
+from pysecbook.teaching import bandit_plugin
+from pysecbook.teaching.sast import scan_source
 
 
 def test_plugin_flags_only_the_unfiltered_extraction() -> None:
@@ -25,4 +25,4 @@ def test_plugin_id_is_not_a_builtin_and_entry_point_names_it() -> None:
     from bandit.core import extension_loader
 
     assert bandit_plugin.PLUGIN_TEST_ID not in extension_loader.MANAGER.plugins_by_id
-    assert "pysecbook.bandit_plugin:unpack_archive_without_filter" in bandit_plugin.ENTRY_POINT
+    assert "pysecbook.teaching.bandit_plugin:unpack_archive_without_filter" in bandit_plugin.ENTRY_POINT

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pysecbook import supply_chain as sc
-from pysecbook import typosquatting
-from pysecbook.risks import dependency_confusion as dc
-from pysecbook.risks import lock_hashes
-from pysecbook.sandbox import private_tmpdir
+from pysecbook.teaching import supply_chain as sc
+from pysecbook.checker import typosquatting
+from pysecbook.teaching.risks import dependency_confusion as dc
+from pysecbook.teaching.risks import lock_hashes
+from pysecbook.teaching.sandbox import private_tmpdir
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pysecbook.risks import access_control as ac
+from pysecbook.teaching.risks import access_control as ac
 
 
 def test_listed_roles_get_the_same_answers_from_both_decorators() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pysecbook import dependencies as deps
+from pysecbook.teaching import dependencies as deps
 
 
 def test_advisories_load_and_ranges_hold() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pysecbook import education
+from pysecbook.teaching import education
 
 
 def test_sample_module_findings() -> None:

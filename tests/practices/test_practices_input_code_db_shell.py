@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from pysecbook.risks import (
+from pysecbook.teaching.risks import (
     base64_decoding,
     dos_guards,
     eval_injection,
@@ -22,7 +22,7 @@ from pysecbook.risks import (
     sql,
     templates,
 )
-from pysecbook.sandbox import private_tmpdir
+from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def test_secure_upload_stores_an_allowed_name() -> None:

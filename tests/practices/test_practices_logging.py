@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from pysecbook.risks import log_injection as li
-from pysecbook.risks import log_redaction as lr
-from pysecbook.risks import logging_listener as ll
+from pysecbook.teaching.risks import log_injection as li
+from pysecbook.teaching.risks import log_redaction as lr
+from pysecbook.teaching.risks import logging_listener as ll
 
 
 def test_escaping_formatter_neutralises_the_insecure_call() -> None:

@@ -7,9 +7,9 @@ import ipaddress
 import pytest
 from hermetic import network_namespace_refusal
 
-from pysecbook.risks import http_server as hs
-from pysecbook.risks import network_binding as nb
-from pysecbook.risks import timeouts
+from pysecbook.teaching.risks import http_server as hs
+from pysecbook.teaching.risks import network_binding as nb
+from pysecbook.teaching.risks import timeouts
 
 
 def test_listeners_bind_where_they_say() -> None:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from pysecbook.risks import file_permissions, marshal_data, multiprocessing_connections
-from pysecbook.risks import path_traversal, pickling, shelve_files, tarfile_extraction
-from pysecbook.risks import temp_files, xml_parsing, yaml_loading, zip_bombs
-from pysecbook.sandbox import private_tmpdir
+from pysecbook.teaching.risks import file_permissions, marshal_data, multiprocessing_connections
+from pysecbook.teaching.risks import path_traversal, pickling, shelve_files, tarfile_extraction
+from pysecbook.teaching.risks import temp_files, xml_parsing, yaml_loading, zip_bombs
+from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def test_path_traversal_secure_reads_files_inside_the_base() -> None:
@@ -142,7 +142,7 @@ def test_xml_measurements_match_what_the_page_says() -> None:
 
 
 def test_every_security_considerations_module_of_this_page_is_covered() -> None:
-    from pysecbook.risks import all_risks
+    from pysecbook.teaching.risks import all_risks
 
     modules = {m for r in all_risks() if r.page.startswith("practices/") for m in r.modules}
     assert {"pickle", "shelve", "multiprocessing", "tempfile", "xml", "zipfile"} <= modules

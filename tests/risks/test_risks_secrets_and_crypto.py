@@ -12,9 +12,9 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pysecbook.risks import encryption_modes, hardcoded_secrets, key_sizes, password_hashing
-from pysecbook.risks import randomness, secret_comparison, tls_verification
-from pysecbook.sast import scan_function
+from pysecbook.teaching.risks import encryption_modes, hardcoded_secrets, key_sizes, password_hashing
+from pysecbook.teaching.risks import randomness, secret_comparison, tls_verification
+from pysecbook.teaching.sast import scan_function
 
 
 # -- randomness -------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from pysecbook import isolation
-from pysecbook.risks import audit_hooks, debug_tracebacks, eval_sandbox, getattr_access
-from pysecbook.risks import venv_boundary
+from pysecbook.teaching import isolation
+from pysecbook.teaching.risks import audit_hooks, debug_tracebacks, eval_sandbox, getattr_access
+from pysecbook.teaching.risks import venv_boundary
 
 
 # eval sandbox ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pysecbook.scan import SourceFile, Target, is_python_source, open_target, scan
+from pysecbook.checker.scan import SourceFile, Target, is_python_source, open_target, scan
 
 INSECURE = b"import subprocess\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 SUPPRESSED = b"import pickle\n\ndef load(b):\n    return pickle.loads(b)  # nosec B301\n"
@@ -78,7 +78,7 @@ def test_in_memory_target() -> None:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_error_on_one_file_fails_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            jobs: int) -> None:
-    import pysecbook.scan as scan_pkg
+    import pysecbook.checker.scan as scan_pkg
 
     real = scan_pkg.scan_file
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import pysecbook.scan as scan_pkg
-from pysecbook.scan import fixtures as fx
-from pysecbook.scan import open_target, scan
-from pysecbook.scan import targets as targets_mod
+import pysecbook.checker.scan as scan_pkg
+from pysecbook.checker.scan import fixtures as fx
+from pysecbook.checker.scan import open_target, scan
+from pysecbook.checker.scan import targets as targets_mod
 
 # Small limits keep the bombs quick; the defaults are tested separately on one bomb.
 SMALL = {"max_file_size": 2**20, "max_total_size": 8 * 2**20}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hermetic import TODAY_TIMESTAMP
 
-from pysecbook.scan import TargetError, open_target
-from pysecbook.scan import fixtures as fx
+from pysecbook.checker.scan import TargetError, open_target
+from pysecbook.checker.scan import fixtures as fx
 
 SAMPLE = sorted(fx.SAMPLE_FILES)
 

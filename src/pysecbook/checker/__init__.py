@@ -1,0 +1,23 @@
+"""The checker: ``pysecbook check``, the executable pre-run checklist.
+
+It reads a target (a project, an sdist, a wheel, an installed distribution) without running
+any of it (:mod:`~pysecbook.checker.scan`), runs every check of the checklist on what it read
+(:mod:`~pysecbook.checker.checklist`) and formats the result
+(:mod:`~pysecbook.checker.report`). The checker never imports the teaching library
+(:mod:`pysecbook.teaching`): what it does must not depend on a demonstration.
+"""
+
+from __future__ import annotations
+
+from pysecbook.checker.runner import (
+    CheckOutcome,
+    Config,
+    ConfigError,
+    Report,
+    check_target,
+    read_config,
+    run_checks,
+)
+
+__all__ = ["CheckOutcome", "Config", "ConfigError", "Report", "check_target", "read_config",
+           "run_checks"]

@@ -1,0 +1,181 @@
+"""The shape every check has, the context it reads, and the registry of checks.
+
+A check is a small class named by its id (``M1`` ... ``M9`` for the source checklist's
+must-do items, ``C1`` ... ``C5`` for its could-do items), whose docstring is its title; it
+has a level, an explanation with the fix, a ``url`` pointing at its section in the book, and a
+``run(ctx)`` that returns a :class:`CheckResult`. Book page: ``book/checklist/index``.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+from pysecbook.checker.checklist.environment import RuntimeEnvironment, detect_environment
+from pysecbook.checker.scan.project import ProjectInfo, project_info
+from pysecbook.checker.scan.model import LEVELS, Finding, ScanOutcome, Target
+
+STATUSES = ("pass", "fail", "warn", "manual", "skip", "error")
+CHECK_LEVELS = ("must", "could")
+
+#: Where the book is published; every check's ``url`` is built from it by :func:`book_url`.
+BOOK_URL = "https://pysecbook.github.io/pysecbook/"
+
+
+def today() -> date:
+    """The day the checks are judged on when the caller names none: the real date.
+
+    The one place the checker reads the clock for a date, so that a caller (or a test) can
+    pass ``today`` to :class:`CheckContext` instead and get the same verdict on any day.
+    """
+    return date.today()
+
+
+def book_url(page: str, label: str) -> str:
+    """The address of ``label`` on ``page`` (a path under ``book/``, without suffix)."""
+    return f"{BOOK_URL}book/{page}.html#{label}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check concluded: a status, a one-line summary, and the evidence."""
+
+    status: str
+    summary: str
+    details: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may look at. Built once per target, shared by every check."""
+
+    target: Target
+    outcome: ScanOutcome = field(default_factory=ScanOutcome)
+    fail_on: str = "high"
+    environment: RuntimeEnvironment | None = None
+    today: date | None = None
+    #: None: run pip-audit; a callable: use it instead (tests, or offline demonstrations).
+    auditor: Callable[[list[tuple[str, str]]], Any] | None = None
+    support_status: Callable[..., Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.fail_on not in LEVELS:
+            raise ValueError(f"fail_on must be one of {LEVELS}, not {self.fail_on!r}")
+        if self.environment is None:
+            self.environment = detect_environment()
+        if self.today is None:
+            self.today = today()
+
+    @functools.cached_property
+    def project(self) -> ProjectInfo:
+        return project_info(self.target)
+
+    @functools.cached_property
+    def findings(self) -> list[Finding]:
+        """Problems found while reading the target and by the scan, each once."""
+        seen: set[tuple[object, ...]] = set()
+        out = []
+        for f in [*self.target.findings, *self.outcome.findings]:
+            key = (f.rule_id, f.path, f.line, f.message)
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+        return out
+
+    @functools.cached_property
+    def unscanned(self) -> list[Any]:
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for u in [*self.target.unscanned, *self.outcome.unscanned]:
+            if (u.path, u.reason) not in seen:
+                seen.add((u.path, u.reason))
+                out.append(u)
+        return out
+
+    @functools.cached_property
+    def imports(self) -> dict[str, list[tuple[str, int]]]:
+        """Absolute imports of every Python file: module name -> [(path, line)]."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        for f in self.target.files:
+            if not f.is_python or len(f.data) > 5_000_000:
+                continue
+            try:
+                tree = ast.parse(f.data)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue  # the scan reports unparsable files
+            for node in ast.walk(tree):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                for name in names:
+                    found.setdefault(name, []).append((f.path, node.lineno))
+        return found
+
+
+_REGISTRY: dict[str, type[Check]] = {}
+
+
+class Check:
+    """Base of every check. Subclasses: docstring = title; ``run`` docstring = explanation."""
+
+    id: ClassVar[str] = ""
+    level: ClassVar[str] = "must"
+    #: Page under book/ holding this check's section; its label is ``<page>-<id>``
+    #: with ``/`` replaced by ``-`` (``checklist-must-m1``).
+    page: ClassVar[str] = "checklist/must"
+    family: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_") or not cls.__name__[0].isupper() or not cls.__name__[1:].isdigit():
+            return  # a family base class
+        cls.id = cls.__name__
+        if cls.id in _REGISTRY:
+            raise ValueError(f"check {cls.id} defined twice")
+        if cls.level not in CHECK_LEVELS:
+            raise ValueError(f"{cls.id}: level must be one of {CHECK_LEVELS}")
+        _REGISTRY[cls.id] = cls
+
+    @classmethod
+    def title(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "").splitlines()[0]
+
+    @classmethod
+    def explanation(cls) -> str:
+        """The run() docstring: why it matters and how to fix a failure (one paragraph)."""
+        return " ".join(inspect.cleandoc(cls.run.__doc__ or "").split())
+
+    @classmethod
+    def label(cls) -> str:
+        return f"{cls.page.replace('/', '-')}-{cls.id.lower()}"
+
+    @classmethod
+    def url(cls) -> str:
+        return book_url(cls.page, cls.label())
+
+    def run(self, ctx: CheckContext) -> CheckResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def all_checks() -> list[type[Check]]:
+    """Every registered check: the must-do items first, each group in id order."""
+    return sorted(_REGISTRY.values(), key=lambda c: (CHECK_LEVELS.index(c.level), int(c.id[1:])))
+
+
+def get_check(check_id: str) -> type[Check]:
+    """The check with this id (``KeyError`` with the known ids if there is none)."""
+    try:
+        return _REGISTRY[check_id.upper()]
+    except KeyError:
+        raise KeyError(f"unknown check {check_id!r}; known: {', '.join(_REGISTRY)}") from None

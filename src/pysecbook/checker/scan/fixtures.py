@@ -1,0 +1,176 @@
+"""Builders of small targets, well-formed and hostile, for the tests and the checklist chapter.
+
+Every builder writes only into the directory it is given (a temporary directory) and
+returns the path it created. Hostile archives are built with :mod:`tarfile` and
+:mod:`zipfile` directly, member by member, since the point is to produce what a careful
+archiver never would. None of them is ever extracted: :func:`pysecbook.checker.scan.open_target`
+reads them in memory and reports each hostile member.
+
+Book page: ``book/checklist``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+import tarfile
+import time
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+#: A tiny, harmless project used by the builders below.
+SAMPLE_FILES: Mapping[str, bytes] = {
+    "pyproject.toml": b'[project]\nname = "demo"\nversion = "1.0"\n',
+    "demo/__init__.py": b'"""A harmless demo package."""\n\n__version__ = "1.0"\n',
+    "demo/core.py": b"def add(a: int, b: int) -> int:\n    return a + b\n",
+}
+
+#: Source files that cannot be scanned, each with the reason the scanner gives (a substring).
+UNSCANNABLE_SOURCES: Mapping[str, tuple[bytes, str]] = {
+    "latin1.py": ("x = 'caf\u00e9'\n".encode("latin-1"), "not valid UTF-8"),
+    "nul.py": (b"x = 1\x00\n", "NUL bytes"),
+    "broken.py": (b"def f(:\n    pass\n", "syntax error"),
+    "py2.py": (b'print "hello"\n', "Python 2"),
+    "deep.py": (b"x = " + b"-" * 100_000 + b"1\n", "nested too deeply"),
+    "deep_sum.py": (b"x = 1" + b" + 1" * 100_000 + b"\n", "nested too deeply"),
+}
+
+_MTIME = 1_700_000_000
+
+
+def _tarinfo(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.type = kind
+    info.mtime = _MTIME
+    info.mode = 0o644
+    return info
+
+
+def make_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
+               name: str = "demo-1.0", compression: str = "gz") -> Path:
+    """A well-formed sdist ``name.tar.<compression>`` with ``files`` under ``name/``."""
+    suffix = {"gz": "tar.gz", "bz2": "tar.bz2", "xz": "tar.xz"}[compression]
+    path = Path(dest) / f"{name}.{suffix}"
+    with tarfile.open(path, f"w:{compression}") as tar:
+        for rel, data in files.items():
+            tar.addfile(_tarinfo(f"{name}/{rel}", len(data)), io.BytesIO(data))
+    return path
+
+
+def make_zip_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
+                   name: str = "demo-1.0") -> Path:
+    """A well-formed sdist as a ``.zip`` with a single top-level directory."""
+    path = Path(dest) / f"{name}.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel, data in files.items():
+            zf.writestr(f"{name}/{rel}", data)
+    return path
+
+
+def make_wheel(dest: Path, files: Mapping[str, bytes] | None = None, *,
+               name: str = "demo", version: str = "1.0") -> Path:
+    """A wheel: the package files at the top level plus a minimal dist-info."""
+    path = Path(dest) / f"{name}-{version}-py3-none-any.whl"
+    if files is None:
+        files = {k: v for k, v in SAMPLE_FILES.items() if k.startswith("demo/")}
+    info = f"{name}-{version}.dist-info"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel, data in files.items():
+            zf.writestr(rel, data)
+        zf.writestr(f"{info}/METADATA",
+                    f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(f"{info}/RECORD", "")
+    return path
+
+
+def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
+    """An sdist with one hostile member next to a harmless file.
+
+    ``kind``: ``traversal`` (``../`` in a name), ``absolute`` (``/etc/...``), ``symlink``,
+    ``hardlink``, ``device`` (a character device), ``fifo``, ``nested`` (an archive inside),
+    ``bomb`` (a 64 MiB member of zeros, a few tens of KiB compressed).
+    """
+    path = Path(dest) / f"{name}-{kind}.tar.gz"
+    ok = SAMPLE_FILES["demo/core.py"]
+    with tarfile.open(path, "w:gz") as tar:
+        tar.addfile(_tarinfo(f"{name}/demo/core.py", len(ok)), io.BytesIO(ok))
+        payload = b"print('pwned')\n"
+        if kind == "traversal":
+            tar.addfile(_tarinfo(f"{name}/../../evil.py", len(payload)), io.BytesIO(payload))
+        elif kind == "absolute":
+            tar.addfile(_tarinfo("/usr/lib/evil.py", len(payload)), io.BytesIO(payload))
+        elif kind in ("symlink", "hardlink"):
+            info = _tarinfo(f"{name}/demo/link.py", 0,
+                            tarfile.SYMTYPE if kind == "symlink" else tarfile.LNKTYPE)
+            info.linkname = "/etc/passwd"
+            tar.addfile(info)
+        elif kind in ("device", "fifo"):
+            info = _tarinfo(f"{name}/demo/dev", 0,
+                            tarfile.CHRTYPE if kind == "device" else tarfile.FIFOTYPE)
+            info.devmajor, info.devminor = 1, 3
+            tar.addfile(info)
+        elif kind == "nested":
+            inner = io.BytesIO()
+            with zipfile.ZipFile(inner, "w") as zf:
+                zf.writestr("hidden.py", payload)
+            data = inner.getvalue()
+            tar.addfile(_tarinfo(f"{name}/vendor/inner.zip", len(data)), io.BytesIO(data))
+        elif kind == "bomb":
+            size = 64 * 2**20
+            tar.addfile(_tarinfo(f"{name}/zeros.py", size), _Zeros(size))
+        else:
+            raise ValueError(f"unknown hostile tar kind {kind!r}")
+    return path
+
+
+def make_hostile_zip(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
+    """A ``.zip`` sdist with one hostile member: ``traversal``, ``symlink`` or ``bomb``."""
+    path = Path(dest) / f"{name}-{kind}.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{name}/demo/core.py", SAMPLE_FILES["demo/core.py"])
+        if kind == "traversal":
+            zf.writestr(f"{name}/../../evil.py", b"print('pwned')\n")
+        elif kind == "symlink":
+            info = zipfile.ZipInfo(f"{name}/demo/link.py", time.gmtime(_MTIME)[:6])
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, b"/etc/passwd")
+        elif kind == "bomb":
+            with zf.open(f"{name}/zeros.py", "w") as member:
+                chunk = bytes(2**20)
+                for _ in range(64):
+                    member.write(chunk)
+        else:
+            raise ValueError(f"unknown hostile zip kind {kind!r}")
+    return path
+
+
+def make_truncated_sdist(dest: Path) -> Path:
+    """A well-formed sdist with its last bytes cut off (a corrupted download)."""
+    # Hash digests do not compress: the cut falls inside big.py, after the small files.
+    big = b"".join(b"h%d = '%s'\n" % (i, hashlib.sha256(b"%d" % i).hexdigest().encode())
+                   for i in range(5_000))
+    whole = make_sdist(dest, {**SAMPLE_FILES, "demo/big.py": big}, name="cut-1.0")
+    data = whole.read_bytes()
+    whole.write_bytes(data[: len(data) // 2])
+    return whole
+
+
+class _Zeros(io.RawIOBase):
+    """``size`` zero bytes, produced on demand (a bomb is built without holding it in memory)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = min(len(b), self.left)
+        b[:n] = bytes(n)
+        self.left -= n
+        return n

@@ -1,0 +1,317 @@
+"""What a target declares about itself, read from its files without running any of them.
+
+``pyproject.toml``, ``setup.cfg``, ``requirements*.txt``, the literal arguments of ``setup()``
+in ``setup.py`` (read with :mod:`ast`, never executed), ``PKG-INFO`` / ``METADATA`` and, for an
+installed distribution, its ``dist-info`` files. Book page: ``book/checklist/must``.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import email.parser
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from pysecbook.checker.scan.model import Target
+
+VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+_REQ_FILE = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|[^/]*requirements\.txt|constraints\.txt)$")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One declared dependency and where it was declared."""
+
+    text: str  # as written
+    origin: str  # file it comes from
+    line: int | None
+    locked: bool  # from a requirements file (an application's pins) rather than metadata
+    name: str | None = None
+    url: str | None = None
+    pinned: bool = False
+    hashed: bool = False
+    error: str | None = None
+
+    @property
+    def vcs(self) -> bool:
+        return bool(self.url and self.url.startswith(VCS_PREFIXES))
+
+
+@dataclass(frozen=True)
+class IndexOption:
+    """A package index setting found in the target (a requirements file, a pip or uv config)."""
+
+    origin: str
+    line: int | None
+    option: str  # "index-url", "extra-index-url", "find-links", "trusted-host", "source"
+    value: str
+
+
+@dataclass
+class ProjectInfo:
+    """The target's declarations, gathered from whatever files it has."""
+
+    name: str | None = None
+    version: str | None = None
+    license_expression: str | None = None
+    license_text: str | None = None  # the free-text License field or license = {text = ...}
+    license_classifiers: list[str] = field(default_factory=list)
+    license_files: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    emails: list[str] = field(default_factory=list)
+    dependencies: list[Dependency] = field(default_factory=list)
+    index_options: list[IndexOption] = field(default_factory=list)
+    pyproject: dict[str, Any] = field(default_factory=dict)
+    metadata_file: str | None = None
+    direct_url: dict[str, Any] | None = None
+
+
+def _text(target: Target, path: str) -> str | None:
+    f = target.file(path)
+    if f is None:
+        return None
+    try:
+        return f.data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def parse_requirement(text: str, origin: str, line: int | None, *, locked: bool,
+                      hashed: bool = False) -> Dependency:
+    """A :class:`Dependency` from one requirement string (PEP 508 or a bare URL)."""
+    stripped = text.strip()
+    if stripped.startswith(("-e ", "--editable ")):
+        stripped = stripped.split(None, 1)[1].strip()
+    if "://" in stripped and "@" not in stripped.split("://", 1)[0]:
+        # a bare URL (pip accepts them in requirements files)
+        return Dependency(stripped, origin, line, locked, url=stripped)
+    try:
+        req = Requirement(stripped)
+    except InvalidRequirement as exc:
+        return Dependency(stripped, origin, line, locked, error=str(exc).splitlines()[0])
+    specs = list(req.specifier)
+    pinned = len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
+    return Dependency(stripped, origin, line, locked, name=req.name, url=req.url,
+                      pinned=pinned, hashed=hashed)
+
+
+def _requirements_file(info: ProjectInfo, path: str, text: str) -> None:
+    """A requirements file; a ``.in`` file is pip-compile's input, so its entries are
+    abstract (unpinned on purpose), like ``[project] dependencies``."""
+    locked = not path.endswith(".in")
+    logical: list[tuple[int, str]] = []
+    buf, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
+        if not buf:
+            start = number
+        if line.endswith("\\"):
+            buf += line[:-1] + " "
+            continue
+        buf += line
+        if buf.strip():
+            logical.append((start, buf.strip()))
+        buf = ""
+    for number, line in logical:
+        if line.startswith("-"):
+            option, _, value = line.partition(" ") if " " in line else line.partition("=")
+            option = option.lstrip("-").split("=")[0]
+            value = value.strip() or line.partition("=")[2]
+            if option in ("i", "index-url", "extra-index-url", "f", "find-links", "trusted-host"):
+                name = {"i": "index-url", "f": "find-links"}.get(option, option)
+                info.index_options.append(IndexOption(path, number, name, value.strip()))
+                continue
+            if option in ("e", "editable"):
+                info.dependencies.append(parse_requirement(value, path, number, locked=locked))
+            continue  # -r, -c and other options: not a dependency
+        hashed = "--hash" in line
+        requirement = re.split(r"\s--", line, maxsplit=1)[0]
+        info.dependencies.append(
+            parse_requirement(requirement, path, number, locked=locked, hashed=hashed)
+        )
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return None
+
+
+def _pyproject(info: ProjectInfo, text: str) -> None:
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, MemoryError):
+        return
+    info.pyproject = data
+    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+    info.name = info.name or project.get("name")
+    info.version = info.version or project.get("version")
+    lic = project.get("license")
+    if isinstance(lic, str):
+        info.license_expression = lic
+    elif isinstance(lic, dict):
+        info.license_text = lic.get("text") or info.license_text
+    info.license_classifiers += [
+        c for c in project.get("classifiers", []) if isinstance(c, str) and c.startswith("License ::")
+    ]
+    urls = project.get("urls", {})
+    if isinstance(urls, dict):
+        info.urls.update({str(k): str(v) for k, v in urls.items()})
+    for person in [*project.get("authors", []), *project.get("maintainers", [])]:
+        if isinstance(person, dict) and person.get("email"):
+            info.emails.append(str(person["email"]))
+    groups = [project.get("dependencies", [])]
+    optional = project.get("optional-dependencies", {})
+    if isinstance(optional, dict):
+        groups += list(optional.values())
+    for group in groups:
+        for req in group if isinstance(group, list) else []:
+            if isinstance(req, str):
+                info.dependencies.append(
+                    parse_requirement(req, "pyproject.toml", _line_of(text, req), locked=False)
+                )
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    uv = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
+    for key in ("index-url", "extra-index-url", "find-links"):
+        values = uv.get(key, [])
+        for value in [values] if isinstance(values, str) else values:
+            info.index_options.append(IndexOption("pyproject.toml", _line_of(text, key), key, value))
+    for index in uv.get("index", []) if isinstance(uv.get("index"), list) else []:
+        if isinstance(index, dict) and index.get("url"):
+            option = "index-url" if index.get("default") else "extra-index-url"
+            info.index_options.append(
+                IndexOption("pyproject.toml", _line_of(text, index["url"]), option, index["url"])
+            )
+    for section in ("poetry", "pdm"):
+        table = tool.get(section, {}) if isinstance(tool.get(section), dict) else {}
+        for source in table.get("source", []) if isinstance(table.get("source"), list) else []:
+            if isinstance(source, dict) and source.get("url"):
+                info.index_options.append(IndexOption(
+                    "pyproject.toml", _line_of(text, source["url"]), "extra-index-url", source["url"]
+                ))
+
+
+def _setup_cfg(info: ProjectInfo, text: str) -> None:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return
+    if parser.has_option("metadata", "name"):
+        info.name = info.name or parser.get("metadata", "name")
+    if parser.has_option("metadata", "license"):
+        info.license_text = info.license_text or parser.get("metadata", "license")
+    if parser.has_option("options", "install_requires"):
+        for req in parser.get("options", "install_requires").splitlines():
+            if req.strip():
+                info.dependencies.append(
+                    parse_requirement(req, "setup.cfg", _line_of(text, req.strip()), locked=False)
+                )
+
+
+def _setup_py(info: ProjectInfo, text: str) -> None:
+    """Literal keyword arguments of ``setup(...)``, read from the syntax tree only."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup"):
+            continue
+        for kw in node.keywords:
+            try:
+                value = ast.literal_eval(kw.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                continue
+            if kw.arg == "name" and isinstance(value, str):
+                info.name = info.name or value
+            elif kw.arg == "license" and isinstance(value, str):
+                info.license_text = info.license_text or value
+            elif kw.arg == "install_requires" and isinstance(value, (list, tuple)):
+                for req in value:
+                    if isinstance(req, str):
+                        info.dependencies.append(
+                            parse_requirement(req, "setup.py", kw.value.lineno, locked=False)
+                        )
+
+
+def _metadata(info: ProjectInfo, path: str, text: str) -> None:
+    msg = email.parser.Parser().parsestr(text, headersonly=True)
+    info.metadata_file = path
+    info.name = info.name or msg.get("Name")
+    info.version = info.version or msg.get("Version")
+    info.license_expression = info.license_expression or msg.get("License-Expression")
+    if msg.get("License") and msg.get("License", "").strip() not in ("UNKNOWN", ""):
+        info.license_text = info.license_text or msg.get("License")
+    info.license_classifiers += [c for c in msg.get_all("Classifier") or [] if c.startswith("License ::")]
+    for value in msg.get_all("Project-URL") or []:
+        label, _, url = value.partition(",")
+        info.urls.setdefault(label.strip(), url.strip())
+    for key in ("Author-email", "Maintainer-email"):
+        if msg.get(key):
+            info.emails.append(str(msg.get(key)))
+    if not any(not d.locked for d in info.dependencies):
+        for req in msg.get_all("Requires-Dist") or []:
+            info.dependencies.append(
+                parse_requirement(req, path, _line_of(text, req), locked=False)
+            )
+
+
+LICENSE_FILE = re.compile(r"(^|/)(licen[cs]e|copying|notice)([-_.][^/]*)?$", re.IGNORECASE)
+
+
+def project_info(target: Target) -> ProjectInfo:
+    """Everything the target declares, from the files it has (never by running them)."""
+    info = ProjectInfo()
+    text = _text(target, "pyproject.toml")
+    if text is not None:
+        _pyproject(info, text)
+    text = _text(target, "setup.cfg")
+    if text is not None:
+        _setup_cfg(info, text)
+    text = _text(target, "setup.py")
+    if text is not None:
+        _setup_py(info, text)
+    for f in target.files:
+        if _REQ_FILE.search(f.path) and f.path.count("/") <= 1:
+            text = _text(target, f.path)
+            if text is not None:
+                _requirements_file(info, f.path, text)
+        name = f.path.rsplit("/", 1)[-1]
+        depth = f.path.count("/")
+        in_dist_info = ".dist-info/" in f.path or ".egg-info/" in f.path
+        if LICENSE_FILE.search(f.path) and (depth == 0 or in_dist_info or "/licenses/" in f.path):
+            try:
+                info.license_files[f.path] = f.data[:200_000].decode("utf-8", "replace")
+            except (AttributeError, ValueError):  # pragma: no cover - defensive
+                pass
+        if (depth == 0 and name == "PKG-INFO") or (
+            depth == 1 and f.path.endswith(".dist-info/METADATA")
+        ):
+            text = _text(target, f.path)
+            if text is not None:
+                _metadata(info, f.path, text)
+    for name, data in sorted(target.dist_info.items()):
+        base = name.rsplit("/", 1)[-1]
+        try:
+            decoded = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if base == "METADATA":
+            _metadata(info, f"dist-info/{base}", decoded)
+        elif base == "direct_url.json":
+            try:
+                loaded = json.loads(decoded)
+            except ValueError:
+                loaded = {"url": "<unreadable direct_url.json>"}
+            info.direct_url = loaded if isinstance(loaded, dict) else {"url": str(loaded)}
+        elif LICENSE_FILE.search(name):
+            info.license_files[f"dist-info/{name}"] = decoded[:200_000]
+    return info

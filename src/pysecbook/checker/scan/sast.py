@@ -1,0 +1,84 @@
+"""Bandit, used as a library: scan source bytes in memory, without writing files.
+
+The checker scans archive members in memory, and the book's pages show what Bandit says about
+each example (:mod:`pysecbook.teaching.sast`). Bandit's only stable interface is its command
+line; this module uses its ``BanditManager`` at the exact version pinned in
+``requirements.txt`` and keeps that use in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One Bandit result."""
+
+    test_id: str
+    test_name: str
+    severity: str
+    confidence: str
+    cwe: int | None
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Findings for one source text, and why it could not be scanned if it could not."""
+
+    findings: tuple[Finding, ...]
+    skipped: str | None = None
+    #: How many findings a "nosec" comment suppressed (counted as Bandit's metrics count them).
+    nosec: int = 0
+
+    @property
+    def test_ids(self) -> set[str]:
+        return {f.test_id for f in self.findings}
+
+
+@functools.lru_cache(maxsize=2)
+def _manager(ignore_nosec: bool = False):  # type: ignore[no-untyped-def]
+    from bandit.core import config as b_config
+    from bandit.core import manager as b_manager
+
+    logging.getLogger("bandit").setLevel(logging.CRITICAL)
+    return b_manager.BanditManager(
+        b_config.BanditConfig(), "file", quiet=True, ignore_nosec=ignore_nosec
+    )
+
+
+def scan_bytes(data: bytes, name: str = "<source>", *, ignore_nosec: bool = False) -> ScanResult:
+    """Run every Bandit test on ``data`` (Python source) and return what it found.
+
+    ``# nosec`` comments are honoured, as Bandit does, unless ``ignore_nosec`` is true.
+    """
+    # Bandit tokenizes the whole file to find "nosec" comments; its pattern is case-sensitive,
+    # so a file without the word has none, and skipping that pass changes no result.
+    mgr = _manager(ignore_nosec or b"nosec" not in data)
+    mgr.results = []
+    mgr.skipped = []
+    files = [name]
+    mgr._parse_file(name, io.BytesIO(data), files)  # noqa: SLF001 - see module docstring
+    skipped = mgr.skipped[0][1] if mgr.skipped else None
+    metrics = mgr.metrics.data.pop(name, {})  # per-file block; popped so a long scan stays small
+    nosec = int(metrics.get("nosec", 0)) + int(metrics.get("skipped_tests", 0))
+    findings = tuple(
+        Finding(
+            test_id=issue.test_id,
+            test_name=issue.test,
+            severity=str(issue.severity),
+            confidence=str(issue.confidence),
+            cwe=issue.cwe.id or None,
+            line=issue.lineno,
+            message=issue.text,
+        )
+        for issue in mgr.results
+    )
+    mgr.results = []
+    mgr.skipped = []
+    return ScanResult(findings=findings, skipped=skipped, nosec=nosec)

@@ -1,0 +1,164 @@
+"""A ``.pth`` file in a site directory runs code at every interpreter start.
+
+At start-up, the :mod:`site` module reads every ``*.pth`` file in the site-packages
+directories and executes each line that begins with ``import`` followed by a space or a tab.
+Whoever can write one file there runs code in every later Python process of that environment,
+before the program's first line. ``-S`` skips :mod:`site` altogether; ``-s`` and ``-I`` only
+skip the *user* site directory, so a ``.pth`` in the main site-packages still runs under
+``-I``. The demonstrations use a throw-away virtual environment in a private temporary
+directory, never the real one.
+Book page: ``book/fundamentals/execution-model``.
+"""
+
+from __future__ import annotations
+
+import json
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
+
+#: The program the launchers start: it needs nothing but the standard library.
+TOOL = "print('tool: hello, world')"
+
+#: The start-up variants compared on the page.
+FLAG_VARIANTS: tuple[tuple[str, ...], ...] = ((), ("-s",), ("-E",), ("-I",), ("-S",), ("-I", "-S"))
+
+
+def run_tool_insecure(python: str, workdir: str, home: str) -> Completed:
+    """Start the tool the ordinary way: :mod:`site` runs and processes every ``.pth`` file."""
+    return run_python(TOOL, python=python, cwd=Path(workdir), env={"HOME": home})
+
+
+def run_tool_secure(python: str, workdir: str, home: str) -> Completed:
+    """Start the tool with ``-S`` (no :mod:`site`, so no ``.pth``) and ``-I`` (isolated)."""
+    return run_python(TOOL, python=python, cwd=Path(workdir), env={"HOME": home}, flags=["-I", "-S"])
+
+
+def make_throwaway_venv(where: Path, *, system_site_packages: bool = False) -> Path:
+    """Create a virtual environment without pip in ``where``; return its interpreter."""
+    venv.EnvBuilder(with_pip=False, symlinks=True, system_site_packages=system_site_packages).create(where)
+    return where / "bin" / "python"
+
+
+@dataclass(frozen=True)
+class SiteDirs:
+    """What :mod:`site` of one interpreter uses, as seen by a child started normally."""
+
+    main: tuple[str, ...]
+    user: str
+    user_enabled: bool
+
+
+def site_dirs(python: Path, home: Path) -> SiteDirs:
+    """Ask ``python`` (started normally, with ``HOME=home``) for its site directories."""
+    code = (
+        "import json, site; print(json.dumps([site.getsitepackages(), "
+        "site.getusersitepackages(), bool(site.ENABLE_USER_SITE)]))"
+    )
+    done = run_python(code, python=python, cwd=home, env={"HOME": str(home)})
+    main, user, enabled = json.loads(last_line(done.stdout))
+    return SiteDirs(tuple(main), user, enabled)
+
+
+def pth_payload(marker: Path, label: str) -> str:
+    """One ``.pth`` line that appends ``label`` to ``marker`` each time it runs."""
+    return f"import sys; open({str(marker)!r}, 'a').write({label!r} + ' ran in ' + sys.prefix + '\\n')\n"
+
+
+def plant_pth(site_dir: Path, marker: Path, label: str) -> Path:
+    """Write the attacker's ``.pth`` file into ``site_dir``."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    pth = site_dir / "zz_helper.pth"
+    pth.write_text(pth_payload(marker, label), encoding="utf-8")
+    return pth
+
+
+def executable_pth_lines(site_dir: Path) -> list[tuple[str, str]]:
+    """Every line of every ``.pth`` file in ``site_dir`` that :mod:`site` would execute.
+
+    The rule is :mod:`site`'s own: a line starting with ``import`` and a space or a tab.
+    """
+    found = []
+    for pth in sorted(site_dir.glob("*.pth")):
+        for line in pth.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith(("import ", "import\t")):
+                found.append((pth.name, line))
+    return found
+
+
+def _runs(marker: Path) -> list[str]:
+    if not marker.is_file():
+        return []
+    return marker.read_text(encoding="utf-8").splitlines()
+
+
+def attack(func: object) -> Outcome:
+    """Plant a ``.pth`` in a throw-away venv's main site-packages, then start the tool."""
+    with private_tmpdir() as tmp:
+        python = make_throwaway_venv(tmp / "venv")
+        home = tmp / "home"
+        home.mkdir()
+        marker = tmp / "marker.txt"
+        plant_pth(Path(site_dirs(python, home).main[0]), marker, "planted .pth")
+        done = func(str(python), str(home), str(home))  # type: ignore[operator]
+        runs = _runs(marker)
+    tool = last_line(done.stdout) or "no output"
+    what = f"the .pth line ran {len(runs)} time(s) before the tool" if runs else "the .pth never ran"
+    return Outcome(attack_succeeded=bool(runs), observed=f"{tool!r}; {what}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One start-up of the tool: which site directory held the ``.pth``, the flags, the runs."""
+
+    site: str
+    flags: tuple[str, ...]
+    runs: int
+    output: str
+
+
+def startup_matrix() -> list[Row]:
+    """Plant a ``.pth`` in a main and in a user site directory; start with each flag variant.
+
+    The main site directory is a throw-away venv's site-packages. The user site directory is
+    ``~/.local/lib/pythonX.Y/site-packages`` under a private ``HOME``; :mod:`site` only uses
+    it for a venv created with ``system_site_packages=True`` (or a plain interpreter).
+    """
+    rows = []
+    with private_tmpdir() as tmp:
+        home = tmp / "home"
+        home.mkdir()
+        setups = []
+        python = make_throwaway_venv(tmp / "venv-main")
+        setups.append(("main", python, Path(site_dirs(python, home).main[0])))
+        python = make_throwaway_venv(tmp / "venv-user", system_site_packages=True)
+        setups.append(("user", python, Path(site_dirs(python, home).user)))
+        for site_name, python, site_dir in setups:
+            marker = tmp / f"marker-{site_name}.txt"
+            plant_pth(site_dir, marker, f"{site_name} .pth")
+            for flags in FLAG_VARIANTS:
+                marker.unlink(missing_ok=True)
+                done = run_python(TOOL, python=python, cwd=home, env={"HOME": str(home)}, flags=flags)
+                rows.append(Row(site_name, flags, len(_runs(marker)), last_line(done.stdout)))
+            (site_dir / "zz_helper.pth").unlink()
+    return rows
+
+
+RISK = register(
+    Risk(
+        id="PSB-PTH-STARTUP",
+        title="A .pth file runs code at every interpreter start",
+        summary="An import line in a site-packages .pth file runs in every Python start; "
+        "only -S stops it, -I does not for the main site-packages.",
+        cwe=427,
+        bandit=(),
+        modules=("site", "venv"),
+        page="fundamentals/execution-model",
+        insecure=run_tool_insecure,
+        secure=run_tool_secure,
+        attack=attack,
+    )
+)
