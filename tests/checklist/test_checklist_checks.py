@@ -163,6 +163,7 @@ def test_m7_security_validation() -> None:
     no_scan = target({".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n"})
     assert run("M7", ctx(no_scan)) == "warn"
     assert run("M7", ctx(target({"bandit-report.json": "{}"}))) == "manual"
+    assert run("M7", ctx(target({"README.md": "hi"}), own_project=True)) == "warn"  # yours: add one
     assert run("M7", ctx(target({"scan_results.txt": "all good"}))) == "manual"
     wheel = target({"demo/__init__.py": ""}, kind="wheel", dist_info={
         "METADATA": b"Metadata-Version: 2.1\nName: demo\nProject-URL: Source, https://example.invalid/demo\n"})

@@ -312,6 +312,9 @@ class M7(_Must):
         if ci:
             return CheckResult("warn", "the authors' CI runs no security scanner: your own scan "
                                "(M2) is all there is; ask them", tuple(ci + hints))
+        if ctx.own_project:
+            return CheckResult("warn", "your project has no CI configuration that runs a "
+                               "security scanner: add a step or a pre-commit hook", tuple(hints))
         where = project_repository(ctx.project.urls)
         look = f"look at {where}" if where else "find the project's repository"
         return CheckResult("manual", f"this {ctx.target.kind} carries no CI configuration: "
