@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pysecbook.teaching.risks import file_permissions, marshal_data, multiprocessing_connections
-from pysecbook.teaching.risks import path_traversal, pickling, shelve_files, tarfile_extraction
+from pysecbook.teaching.risks import path_traversal, pickling, shelve_files
 from pysecbook.teaching.risks import temp_files, xml_parsing, yaml_loading, zip_bombs
 from pysecbook.teaching.sandbox import private_tmpdir
 
@@ -31,26 +31,6 @@ def test_path_traversal_secure_reads_files_inside_the_base() -> None:
         (tmp / "sub" / "a.txt").write_text("ok", encoding="utf-8")
         assert path_traversal.read_upload_secure(str(tmp), "sub/a.txt") == b"ok"
         assert path_traversal.read_upload_secure(str(tmp), "sub/../sub/a.txt") == b"ok"
-
-
-def test_tar_secure_extracts_an_honest_archive() -> None:
-    with private_tmpdir() as tmp:
-        archive = tmp / "ok.tar"
-        with tarfile.open(archive, "w") as tar:
-            info = tarfile.TarInfo("docs/readme.txt")
-            info.size = 2
-            tar.addfile(info, io.BytesIO(b"hi"))
-        (tmp / "out").mkdir()
-        tarfile_extraction.extract_secure(str(archive), str(tmp / "out"))
-        assert (tmp / "out" / "docs" / "readme.txt").read_bytes() == b"hi"
-
-
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the page describes 3.11")
-def test_extractall_without_filter_does_not_warn_on_this_python() -> None:
-    facts = tarfile_extraction.default_filter_behaviour()
-    assert facts["has_data_filter"] is True
-    assert facts["TarFile.extraction_filter"] is None
-    assert facts["warnings"] == []
 
 
 def test_zip_secure_extracts_an_honest_archive() -> None:
