@@ -1,7 +1,8 @@
 """Local Sphinx extension of the Python security book.
 
 - ``{risk} ID``: a risk's card (id, CWE, Bandit ids, modules, source file) and its insecure
-  and secure code in tabs, included from ``src/`` so the code shown is the code tested.
+  code, secure code and attack in tabs, included from ``src/`` so the code shown is the code
+  tested.
 - ``{risk-catalogue}``: the reference table of every risk, generated from the registry.
 - Theme fixes: inline scripts registered twice by Jupyter Book on Sphinx 7.4 are emitted once.
 - One base URL (``html.baseurl``, or ``PYSECBOOK_BASE_URL``) for sitemap, OpenGraph and 404.
@@ -53,7 +54,7 @@ class RiskDirective(_MystDirective):
         except KeyError:
             raise self.error(f"unknown risk id {self.arguments[0]!r}") from None
         srcdir = Path(self.env.srcdir)
-        files = {_source_path(risk.insecure), _source_path(risk.secure)}
+        files = {_source_path(risk.insecure), _source_path(risk.secure), _source_path(risk.attack)}
         for rel in files:
             if not (srcdir / rel).is_file():
                 raise self.error(f"risk {risk.id}: source file {rel} not found")
@@ -95,6 +96,14 @@ class RiskDirective(_MystDirective):
             f":pyobject: {risk.secure.__qualname__}",
             ":language: python",
             f":caption: {_source_path(risk.secure)}",
+            "```",
+            ":::",
+            ":::{tab-item} Attack",
+            ":sync: attack",
+            f"```{{literalinclude}} /{_source_path(risk.attack)}",
+            f":pyobject: {risk.attack.__qualname__}",
+            ":language: python",
+            f":caption: {_source_path(risk.attack)}",
             "```",
             ":::",
             "::::",

@@ -144,6 +144,40 @@ def test_security_strength_table() -> None:
     assert key_sizes.security_strength(p256) == ("ECDSA secp256r1", 128)
 
 
+def test_the_weak_key_is_really_weak_and_its_private_key_is_recovered() -> None:
+    key = key_sizes.generate_signing_key_insecure()
+    n = key.public_key().public_numbers().n
+    assert n.bit_length() == key_sizes.WEAK_BITS
+    result = key_sizes.factor_public_key(key.public_key(), message=31337)
+    p = result.factor
+    assert p is not None and n % p == 0 and 1 < p < n
+    assert {p, n // p} == {key.private_numbers().p, key.private_numbers().q}
+    assert result.broken and result.recovered == 31337
+
+
+def test_a_real_rsa_key_is_not_factored_in_the_attackers_time() -> None:
+    rsa2048 = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    result = key_sizes.factor_public_key(rsa2048, max_steps=2**12)
+    assert result.factor is None and not result.broken and result.recovered is None
+    assert result.steps > 2**12
+
+
+def test_rsa_key_from_primes_signs_and_verifies() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = key_sizes.rsa_key_from_primes(key_sizes.random_prime(512), key_sizes.random_prime(512))
+    signature = key.sign(b"release 1.0", padding.PKCS1v15(), hashes.SHA256())
+    key.public_key().verify(signature, b"release 1.0", padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_bandit_sees_the_library_call_not_the_hand_made_key() -> None:
+    from pysecbook.teaching.sast import scan_function
+
+    assert "B505" in scan_function(key_sizes.generate_rsa_1024).test_ids
+    assert "B505" not in scan_function(key_sizes.generate_signing_key_insecure).test_ids
+
+
 @pytest.mark.parametrize("bits", sorted(key_sizes.TOY_PRIMES))
 def test_toy_key_is_broken(bits: int) -> None:
     toy = key_sizes.break_toy_key(bits, message=1234)
