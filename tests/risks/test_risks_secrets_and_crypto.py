@@ -49,26 +49,45 @@ def test_prediction_from_an_independent_generator() -> None:
 
 # -- passwords ----------------------------------------------------------------------------
 
-def test_users_passwords_are_in_the_word_list_but_not_near_the_top() -> None:
+def test_users_passwords_are_in_the_word_list_but_not_first() -> None:
     words = password_hashing.word_list()
-    assert len(words) == len(set(words)) == 600
-    for password in password_hashing.USERS.values():
-        assert words.index(password) > 100
+    assert len(words) == len(set(words)) == 24
+    assert [words.index(p) for p in password_hashing.USERS.values()] == [22, 14, 22]
 
 
-def test_fast_hashes_are_cracked_and_share_equal_passwords() -> None:
+def test_fast_hashes_need_one_pass_over_the_list_for_the_whole_table() -> None:
     for func in (password_hashing.hash_password_insecure, password_hashing.hash_password_sha256):
         result = password_hashing.crack(password_hashing.leaked_table(func), password_hashing.word_list())
         assert result.recovered == password_hashing.USERS
         assert result.shared_hashes == [("alice", "carol")]
+        assert result.guesses == 23 and not result.exhausted  # sunshine2019 is word 23
 
 
-def test_argon2_hash_verifies_and_is_salted() -> None:
-    first = password_hashing.hash_password_secure("sunshine2019")
-    second = password_hashing.hash_password_secure("sunshine2019")
+def test_a_slow_hash_alone_still_gives_up_weak_passwords() -> None:
+    """Argon2id costs time per guess and per salt; the listed passwords fall all the same."""
+    table = password_hashing.leaked_table(password_hashing.hash_password_argon2)
+    result = password_hashing.crack(table, password_hashing.word_list())
+    assert result.recovered == password_hashing.USERS
+    assert result.shared_hashes == []  # salted: equal passwords, different hashes
+    assert result.guesses == 23 + 15 + 23  # every salt is attacked on its own
+
+
+def test_the_secure_version_refuses_breached_passwords_and_salts_the_rest() -> None:
+    with pytest.raises(password_hashing.BreachedPassword):
+        password_hashing.hash_password_secure("sunshine2019")
+    first = password_hashing.hash_password_secure("correct horse battery staple")
+    second = password_hashing.hash_password_secure("correct horse battery staple")
     assert first != second and first.startswith("$argon2id$")
-    assert password_hashing.verify_password_secure(first, "sunshine2019")
-    assert not password_hashing.verify_password_secure(first, "sunshine2018")
+    assert password_hashing.verify_password_secure(first, "correct horse battery staple")
+    assert not password_hashing.verify_password_secure(first, "correct horse battery stapler")
+
+
+def test_costs_are_measured_for_every_scheme() -> None:
+    costs = {c.scheme: c for c in password_hashing.costs()}
+    assert list(costs) == ["MD5", "SHA-256", "scrypt (16 MiB)", "Argon2id (19 MiB, t=2)"]
+    for cost in costs.values():
+        assert cost.seconds_per_guess > 0 and cost.list_length == 24
+        assert cost.seconds_for_list == cost.seconds_per_guess * 24
 
 
 def test_scrypt_format_is_understood_by_the_attacker() -> None:
