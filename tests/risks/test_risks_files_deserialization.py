@@ -126,3 +126,29 @@ def test_every_security_considerations_module_of_this_page_is_covered() -> None:
 
     modules = {m for r in all_risks() if r.page.startswith("practices/") for m in r.modules}
     assert {"pickle", "shelve", "multiprocessing", "tempfile", "xml", "zipfile"} <= modules
+
+
+def test_the_json_lookalikes_come_back_from_the_secure_loaders_as_plain_data() -> None:
+    docs = pickling.json_lookalikes()
+    reduce_spelling = {"__reduce__": ["exec", [pickling.PAYLOAD_CODE]]}
+    assert pickling.load_secure(docs["JSON in pickle's reduce spelling"]) == reduce_spelling
+    assert marshal_data.load_rules_secure(docs["JSON in pickle's reduce spelling"]) == reduce_spelling
+    assert pickling.load_secure(docs["JSON in jsonpickle's spelling"])["py/reduce"][0] == {
+        "py/function": "builtins.exec"}
+
+
+def test_the_toml_payloads_are_data_to_tomllib() -> None:
+    from pysecbook.teaching.risks import exec_injection
+
+    payloads = exec_injection.toml_payloads("/x/marker")
+    code = "open('/x/marker', 'w').write('owned')"
+    assert exec_injection.load_config_secure(payloads["TOML value holding Python source"]) == {
+        "retries": 3, "hook": code}
+    assert exec_injection.load_config_secure(payloads["TOML table in pickle's reduce spelling"]) == {
+        "__reduce__": {"callable": "exec", "args": [code]}}
+
+
+def test_shelf_backend_names_the_dbm_module_and_its_files() -> None:
+    kind, files = shelve_files.shelf_backend().split(": ")
+    assert kind.startswith("dbm.") and kind in {f"dbm.{n}" for n in ("sqlite3", "gnu", "ndbm", "dumb")}
+    assert all(f.startswith("settings") for f in files.split(", "))
