@@ -1,9 +1,12 @@
 """Local Sphinx extension of the Python security book.
 
 - ``{risk} ID``: a risk's card (id, CWE, Bandit ids, modules, source file) and its insecure
-  and secure code in tabs, included from ``src/`` so the code shown is the code tested.
+  code, secure code and attack in tabs, included from ``src/`` so the code shown is the code
+  tested.
 - ``{risk-catalogue}``: the reference table of every risk, generated from the registry.
 - Theme fixes: inline scripts registered twice by Jupyter Book on Sphinx 7.4 are emitted once.
+- Every executed page is offered as a notebook (``.ipynb``, with its outputs) in the page's
+  download menu: the copy myst-nb executed for the build, from ``_build/jupyter_execute``.
 - One base URL (``html.baseurl``, or ``PYSECBOOK_BASE_URL``) for sitemap, OpenGraph and 404.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 from typing import Any
@@ -53,7 +57,7 @@ class RiskDirective(_MystDirective):
         except KeyError:
             raise self.error(f"unknown risk id {self.arguments[0]!r}") from None
         srcdir = Path(self.env.srcdir)
-        files = {_source_path(risk.insecure), _source_path(risk.secure)}
+        files = {_source_path(risk.insecure), _source_path(risk.secure), _source_path(risk.attack)}
         for rel in files:
             if not (srcdir / rel).is_file():
                 raise self.error(f"risk {risk.id}: source file {rel} not found")
@@ -95,6 +99,14 @@ class RiskDirective(_MystDirective):
             f":pyobject: {risk.secure.__qualname__}",
             ":language: python",
             f":caption: {_source_path(risk.secure)}",
+            "```",
+            ":::",
+            ":::{tab-item} Attack",
+            ":sync: attack",
+            f"```{{literalinclude}} /{_source_path(risk.attack)}",
+            f":pyobject: {risk.attack.__qualname__}",
+            ":language: python",
+            f":caption: {_source_path(risk.attack)}",
             "```",
             ":::",
             "::::",
@@ -173,6 +185,26 @@ def _fix_page_context(app: Sphinx, pagename: str, templatename: str, context: di
         context["generate_toctree_html"] = labelled
 
 
+def _offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                    doctree: Any) -> None:
+    """Put the executed notebook of ``pagename`` in ``_sources`` and in the download menu.
+
+    myst-nb writes each executed page to ``<outdir>/../jupyter_execute/<page>.ipynb``; the
+    theme lists ``context["ipynb_source"]`` in its download menu, but copies the notebook
+    only when a launch service (Binder, Colab, ...) is configured, and this book has none.
+    Runs before the theme builds its header buttons (priority 501).
+    """
+    if context.get("ipynb_source") or not context.get("page_source_suffix"):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def _derive_urls(app: Sphinx, config: Any) -> None:
     """One base URL drives the sitemap, canonical links, OpenGraph and the 404 page."""
     base = os.environ.get("PYSECBOOK_BASE_URL") or config.html_baseurl or ""
@@ -189,4 +221,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("risk", RiskDirective)
     app.add_directive("risk-catalogue", RiskCatalogueDirective)
     app.connect("html-page-context", _fix_page_context, priority=900)
+    app.connect("html-page-context", _offer_notebook, priority=500)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -42,7 +42,12 @@ def test_risk_fields_are_complete(risk: Risk) -> None:
 def test_attack_succeeds_against_insecure_and_fails_against_secure(
         risk: Risk, capsys: pytest.CaptureFixture[str]) -> None:
     """Each attack runs once, replayed the way a reader replays it: ``pysecbook demo ID
-    --format json``. What the attacker got decides; the JSON is the contract for tools."""
+    --format json``. What the attacker got decides; the JSON is the contract for tools.
+    An attack that needs what this machine cannot give (root, say) skips with the reason."""
+    reason = risk.unavailable()
+    if reason:
+        assert main(["demo", risk.id, "--format", "json"]) == 3
+        pytest.skip(f"{risk.id}: {reason}")
     assert main(["demo", risk.id, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["id"] == risk.id
@@ -69,6 +74,26 @@ def test_risk_page_is_in_the_table_of_contents(risk: Risk) -> None:
     page = ROOT / "book" / f"{risk.page}.md"
     assert f"{{risk}} {risk.id}" in page.read_text(encoding="utf-8"), (
         f"{page} does not show the risk card of {risk.id}")
+
+
+def test_an_unavailable_demonstration_says_why_and_runs_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As an ordinary user, the permission demonstration cannot start a child as another user."""
+    from pysecbook.teaching.risks import DemonstrationUnavailable
+    from pysecbook.teaching.risks import file_permissions
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    ran = []
+    monkeypatch.setattr(file_permissions, "attack", lambda func: ran.append(func))
+    risk = get("PSB-FILE-PERMISSIONS")
+    assert risk.unavailable() == "starting a process as another user needs root, and this one runs as uid 1000"
+    with pytest.raises(DemonstrationUnavailable):
+        risk.demonstrate()
+    assert risk.replay() == ("PSB-FILE-PERMISSIONS cannot be demonstrated here: starting a process "
+                             "as another user needs root, and this one runs as uid 1000")
+    assert main(["demo", "PSB-FILE-PERMISSIONS"]) == 3
+    assert "needs root" in capsys.readouterr().err
+    assert ran == []
 
 
 def test_registering_a_second_risk_with_the_same_id_fails() -> None:

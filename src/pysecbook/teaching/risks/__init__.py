@@ -13,7 +13,12 @@ import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Demo", "Outcome", "Risk", "all_risks", "get", "register"]
+__all__ = ["Demo", "DemonstrationUnavailable", "Outcome", "Risk", "all_risks", "get", "register"]
+
+
+class DemonstrationUnavailable(RuntimeError):
+    """The attack needs something this machine cannot give (root, a kernel feature); the
+    message says what. Nothing was run."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,28 @@ class Risk:
     attack: Callable[[Callable[..., object]], Outcome]
     summary: str = ""
     tags: tuple[str, ...] = field(default=())
+    #: Says why the attack cannot run here (None when it can), for attacks that need more
+    #: than an ordinary process has, such as starting a child as another user.
+    requires: Callable[[], str | None] | None = None
+
+    def unavailable(self) -> str | None:
+        """Why the attack cannot run on this machine, or None."""
+        return self.requires() if self.requires else None
 
     def demonstrate(self) -> Demo:
-        """Run the attack against both implementations."""
+        """Run the attack against both implementations (:class:`DemonstrationUnavailable`
+        when it cannot run here)."""
+        reason = self.unavailable()
+        if reason:
+            raise DemonstrationUnavailable(f"{self.id} cannot be demonstrated here: {reason}")
         return Demo(self.id, self.attack(self.insecure), self.attack(self.secure))
+
+    def replay(self) -> str:
+        """The demonstration as text, or the sentence saying why it cannot run here."""
+        try:
+            return str(self.demonstrate())
+        except DemonstrationUnavailable as exc:
+            return str(exc)
 
     @property
     def insecure_ref(self) -> str:
