@@ -1,8 +1,13 @@
 """Local Sphinx extension of the Python security book.
 
-- ``{risk} ID``: a risk's card (id, CWE, Bandit ids, modules, source file) and its insecure
-  and secure code in tabs, included from ``src/`` so the code shown is the code tested.
+- ``{risk} ID``: a risk's card (id, CWE, the static rules that flag it, modules, source
+  file) and its insecure and secure code in tabs, included from ``src/`` so the code shown is
+  the code tested.
 - ``{risk-catalogue}``: the reference table of every risk, generated from the registry.
+- ``{detection-catalogue}``: every detection of the project's own (``PSB101``...), with its
+  code, the samples it is tested on, and the risks it flags, generated from the registry.
+- ``{pyscg-table}``: every rule of the OpenSSF Secure Coding Guide for Python, mapped to the
+  book's risks (``pysecbook.teaching.pyscg``).
 - Theme fixes: inline scripts registered twice by Jupyter Book on Sphinx 7.4 are emitted once.
 - One base URL (``html.baseurl``, or ``PYSECBOOK_BASE_URL``) for sitemap, OpenGraph and 404.
 """
@@ -41,6 +46,20 @@ class _MystDirective(SphinxDirective):
         return container.children
 
 
+def _flagged_by(risk: Any) -> str:
+    """The static rules that flag a risk's insecure code, or why there is none (MyST)."""
+    rules = [f"Bandit `{b}`" for b in risk.bandit]
+    rules += [f"pysecbook {{ref}}`{d} <{detection_label(d)}>`" for d in risk.detections]
+    if rules:
+        return ", ".join(rules)
+    return f"no static rule can tell: {risk.no_static_rule}"
+
+
+def detection_label(detection_id: str) -> str:
+    """The label of a detection's entry in the detection reference."""
+    return f"reference-detections-{detection_id.lower()}"
+
+
 class RiskDirective(_MystDirective):
     required_arguments = 1
     has_content = False
@@ -59,7 +78,6 @@ class RiskDirective(_MystDirective):
                 raise self.error(f"risk {risk.id}: source file {rel} not found")
             self.env.note_dependency(str(srcdir / rel))
         src = _source_path(risk.insecure)
-        bandit = ", ".join(f"`{b}`" for b in risk.bandit) or "none (Bandit has no rule for it)"
         modules = ", ".join(f"`{m}`" for m in risk.modules)
         lines = [
             "::::{list-table}",
@@ -70,8 +88,8 @@ class RiskDirective(_MystDirective):
             f"  - `{risk.id}`",
             "* - Weakness",
             f"  - [CWE-{risk.cwe}]({risk.cwe_url})",
-            "* - Bandit",
-            f"  - {bandit}",
+            "* - Flagged by",
+            f"  - {_flagged_by(risk)}",
             "* - Modules",
             f"  - {modules}",
             "* - Source",
@@ -120,7 +138,7 @@ class RiskCatalogueDirective(_MystDirective):
             "* - Id",
             "  - Risk",
             "  - CWE",
-            "  - Bandit",
+            "  - Flagged by",
             "  - Modules",
         ]
         for r in risks:
@@ -128,7 +146,7 @@ class RiskCatalogueDirective(_MystDirective):
                 f"* - `{r.id}`",
                 f"  - {{doc}}`{r.title} </book/{r.page}>`",
                 f"  - [CWE-{r.cwe}]({r.cwe_url})",
-                f"  - {', '.join(r.bandit) or '–'}",
+                f"  - {', '.join(r.static_rules) or '–'}",
                 f"  - {', '.join(f'`{m}`' for m in r.modules)}",
             ]
         lines.append("::::")

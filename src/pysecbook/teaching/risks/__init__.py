@@ -79,6 +79,12 @@ class Risk:
     attack: Callable[[Callable[..., object]], Outcome]
     summary: str = ""
     tags: tuple[str, ...] = field(default=())
+    #: The project's own Bandit rules (``PSB`` and three digits, defined in
+    #: ``pysecbook.checker.detections``) that flag the insecure function.
+    detections: tuple[str, ...] = field(default=())
+    #: When neither Bandit nor a project rule flags the insecure function: why no static
+    #: rule can tell it from the secure one (one sentence).
+    no_static_rule: str = ""
 
     def demonstrate(self) -> Demo:
         """Run the attack against both implementations."""
@@ -93,6 +99,11 @@ class Risk:
         return _ref(self.secure)
 
     @property
+    def static_rules(self) -> tuple[str, ...]:
+        """Every rule id that flags the insecure function: Bandit's, then the project's."""
+        return (*self.bandit, *self.detections)
+
+    @property
     def cwe_url(self) -> str:
         return f"https://cwe.mitre.org/data/definitions/{self.cwe}.html"
 
@@ -103,6 +114,8 @@ class Risk:
             "summary": self.summary,
             "cwe": self.cwe,
             "bandit": list(self.bandit),
+            "detections": list(self.detections),
+            "no_static_rule": self.no_static_rule,
             "modules": list(self.modules),
             "page": self.page,
             "insecure": self.insecure_ref,
