@@ -66,13 +66,33 @@ FLOAT_LOOP_COUNTER = Detection(
     flags=(
         "issued = 0.0\nwhile issued < total:\n    issue_voucher()\n    issued += 0.1\n",
         "t = 1.0\nwhile t != 0.0:\n    t -= 0.25\n",
+        "def split(value, step):\n    issued = 0.0\n    while issued < value:\n"
+        "        issue_voucher()\n        issued += step\n",
     ),
     passes=(
         "issued = 0\nwhile issued < total_cents:\n    issue_voucher()\n    issued += 10\n",
         "step = 0\nwhile step < 10:\n    t = step * 0.1\n    step += 1\n",
         "total = 0.0\nfor price in prices:\n    total += 0.5\n",
+        "def pages(count, per_page):\n    shown = 0\n    while shown < count:\n"
+        "        show(shown)\n        shown += per_page\n",
     ),
 )
+
+
+def _float_initialised(loop: ast.While, aliases: dict[str, str] | None) -> set[str]:
+    """Names the loop's scope sets to a float (``x = 0.0``, ``x = float(s)``) before the loop."""
+    scope: ast.AST | None = getattr(loop, "_bandit_parent", None)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                       ast.Module)):
+        scope = getattr(scope, "_bandit_parent", None)
+    if scope is None:
+        return set()
+    names = set()
+    for node in walk_local(scope):
+        if isinstance(node, ast.Assign) and node.lineno < loop.lineno \
+                and _is_float_valued(node.value, aliases):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
 
 
 @FLOAT_LOOP_COUNTER.checks("While")
@@ -80,14 +100,16 @@ def pysecbook_float_loop_counter(context):  # type: ignore[no-untyped-def]
     """``while x < limit: ... x += 0.1``: the number of turns depends on rounding."""
     loop = context.node
     tested = {n.id for n in ast.walk(loop.test) if isinstance(n, ast.Name)}
-    for node in walk_local(loop):
-        if (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
-                and node.target.id in tested and isinstance(node.op, (ast.Add, ast.Sub))
-                and isinstance(constant(node.value), float)):
+    steps = [n for n in walk_local(loop)
+             if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+             and n.target.id in tested and isinstance(n.op, (ast.Add, ast.Sub))]
+    floats = _float_initialised(loop, context.import_aliases) if steps else set()
+    for node in steps:
+        if isinstance(constant(node.value), float) or node.target.id in floats:
             return FLOAT_LOOP_COUNTER.issue(
-                f"the loop condition tests {node.target.id!r}, which the loop steps by "
-                f"{constant(node.value)!r}: a float step is rounded at every turn, so the "
-                "number of turns is not the one written.", lineno=node.lineno)
+                f"the loop condition tests {node.target.id!r}, a float that the loop steps "
+                "by addition: the step is rounded at every turn, so the number of turns is "
+                "not the one written.", lineno=node.lineno)
     return None
 
 
@@ -107,6 +129,7 @@ DECIMAL_FROM_FLOAT = Detection(
         'from decimal import Decimal\nFEE_RATE = Decimal("0.015")\n',
         "from decimal import Decimal\nunits = Decimal(15)\n",
         "from decimal import Decimal\nexact = Decimal.from_float(measured)\n",
+        "from money import Decimal\nrate = Decimal(0.015)\n",
     ),
 )
 
@@ -127,7 +150,9 @@ def _is_float_valued(node: ast.AST, aliases: dict[str, str] | None) -> bool:
 @DECIMAL_FROM_FLOAT.checks("Call")
 def pysecbook_decimal_from_float(context):  # type: ignore[no-untyped-def]
     """``Decimal(0.1)``: the Decimal holds the float's binary error, 55 digits of it."""
-    if context.call_function_name_qual != "decimal.Decimal" or not context.node.args:
+    # A bare "Decimal" is one whose import Bandit cannot see (a function scanned alone).
+    if context.call_function_name_qual not in ("decimal.Decimal", "Decimal") \
+            or not context.node.args:
         return None
     if not _is_float_valued(context.node.args[0], context.import_aliases):
         return None
