@@ -271,7 +271,7 @@ def pysecbook_result_discarded(context):  # type: ignore[no-untyped-def]
         return None
     name = qualified(call.func, context.import_aliases)
     if name in _PURE_FUNCTIONS:
-        what = f"{name}() returns its verdict or its result"
+        what = f"{name}() has no effect but the value it returns"
     elif isinstance(call.func, ast.Attribute) and (
             call.func.attr in _STR_METHODS
             or (call.func.attr == "replace" and len(call.args) >= 2 and name != "os.replace")):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 
 from pysecbook.teaching.risks import Outcome, Risk, register
@@ -64,9 +65,15 @@ def attack(handle: object) -> Outcome:
     capture = _Capture()
     logger.addHandler(capture)
     propagate, logger.propagate = logger.propagate, False
+    answers: list[str] = []
     try:
-        answer = asyncio.run(_scenario(handle, audit))
+        # A fresh event loop in a thread of its own: the caller may be running one already
+        # (a notebook kernel does).
+        runner = threading.Thread(target=lambda: answers.append(asyncio.run(_scenario(handle, audit))))
+        runner.start()
+        runner.join(timeout=10)
         gc.collect()  # the finished task is collected here, and asyncio logs its exception
+        answer = answers[0] if answers else "no answer"
     finally:
         logger.removeHandler(capture)
         logger.propagate = propagate

@@ -5,7 +5,7 @@ Alice pays Bob while Bob pays Alice: the first transfer holds Alice's lock and w
 the second holds Bob's and wants Alice's, and neither will ever let go. Every later request
 that touches either account queues behind them: a denial of service that any two customers
 can cause, on purpose or not. The secure version always takes the locks in one global order
-(by account id). The attack runs in a child interpreter, which reports after half a second
+(by account id). The attack runs in a child interpreter, which reports after a third of a second
 whether the transfers finished, and exits even if they did not.
 Book page: ``book/practices/concurrency``.
 """
@@ -21,10 +21,10 @@ from pysecbook.teaching.risks import Outcome, Risk, register
 from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: How long the child waits for the two transfers before it reports them stuck.
-PATIENCE = 0.5
+PATIENCE = 0.3
 
 #: How long an audit write waits for the other transfer to reach its own (the attack's timing).
-MEETING_TIMEOUT = 0.2
+MEETING_TIMEOUT = 0.1
 
 
 class Account:

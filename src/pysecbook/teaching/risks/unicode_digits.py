@@ -11,6 +11,7 @@ Book page: ``book/practices/text``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pysecbook.teaching.risks import Outcome, Risk, register
@@ -27,6 +28,16 @@ PHONE = "0612345678"
 def spelled(number: str, zero: str) -> str:
     """``number`` written with the digits whose zero is ``zero``."""
     return "".join(chr(ord(zero) + int(d)) for d in number)
+
+
+@functools.cache
+def _every_code_point() -> str:
+    return "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF)
+
+
+def characters_matching(pattern: str) -> int:
+    """How many code points (surrogates aside) match ``pattern`` on this Python."""
+    return len(re.findall(pattern, _every_code_point()))
 
 
 def redeem_voucher_insecure(redeemed: set[str], phone: str) -> str:
