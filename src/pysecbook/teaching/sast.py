@@ -1,9 +1,10 @@
 """What Bandit says about the book's examples: one function's source, as a reader sees it.
 
 The book shows Bandit flagging each insecure example and passing its secure twin; the tests
-assert the same. The Bandit installed with pysecbook also runs the project's own detections
-(:mod:`pysecbook.checker.detections`); :func:`describe` says which rule is whose. Bandit itself runs through the checker's in-memory scanner,
-:func:`pysecbook.checker.scan.sast.scan_bytes`.
+assert the same. Bandit itself runs through the checker's in-memory scanner,
+:func:`pysecbook.checker.scan.sast.scan_bytes`; installed with pysecbook, it also runs the
+project's own detections (:mod:`pysecbook.checker.detections`), and :func:`describe` says
+which rule is whose.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def attack(handle: object) -> Outcome:
     try:
         # A fresh event loop in a thread of its own: the caller may be running one already
         # (a notebook kernel does).
-        runner = threading.Thread(target=lambda: answers.append(asyncio.run(_scenario(handle, audit))))
+        runner = threading.Thread(
+            target=lambda: answers.append(asyncio.run(_scenario(handle, audit))))
         runner.start()
         runner.join(timeout=10)
         gc.collect()  # the finished task is collected here, and asyncio logs its exception
@@ -77,7 +78,8 @@ def attack(handle: object) -> Outcome:
     finally:
         logger.removeHandler(capture)
         logger.propagate = propagate
-    logged = f"; asyncio logged only {capture.messages[0].splitlines()[0]!r}" if capture.messages else ""
+    first = capture.messages[0].splitlines()[0] if capture.messages else ""
+    logged = f"; asyncio logged only {first!r}" if first else ""
     return Outcome(
         attack_succeeded=answer == "accepted" and not audit,
         observed=f"payment of 4999.00 to mallory: {answer}; audit records: {len(audit)}{logged}",

@@ -4,9 +4,9 @@ Python's ``int`` never overflows, but the moment a value is stored in a fixed-wi
 (``ctypes`` for a C library or a binary record, a numpy ``int32`` array) it is reduced modulo
 2**32, silently. An order of about two million items at 19.99 costs some 43 million, which
 does not fit in a signed 32-bit field: stored there, it becomes a few cents, and a balance
-check on the stored value lets the order through. The secure version computes in Python ``int``, refuses totals
-outside the field's range, and only then stores the value. ``struct.pack`` and ``array``
-raise instead of wrapping. Book page: ``book/practices/numbers``.
+check on the stored value lets the order through. The secure version computes in Python
+``int``, refuses totals outside the field's range, and only then stores the value.
+``struct.pack`` and ``array`` raise instead of wrapping. Book page: ``book/practices/numbers``.
 """
 
 from __future__ import annotations

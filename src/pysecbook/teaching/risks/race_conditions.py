@@ -68,8 +68,11 @@ def attack(withdraw: object) -> Outcome:
         paid.append(cents)
 
     results: list[bool] = []
-    threads = [threading.Thread(target=lambda: results.append(withdraw(account, 10_000, provider)))  # type: ignore[operator]
-               for _ in range(2)]
+
+    def request() -> None:
+        results.append(withdraw(account, 10_000, provider))  # type: ignore[operator]
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
     for t in threads:
         t.start()
     deadline = time.monotonic() + MEETING_TIMEOUT

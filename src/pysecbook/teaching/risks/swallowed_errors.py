@@ -63,7 +63,8 @@ def attack(transfer: object) -> Outcome:
             answer = transfer(ledger, audit_log, "company", "mallory", 500_000)  # type: ignore[operator]
         except OSError as exc:
             answer = f"refused ({type(exc).__name__})"
-        records = 0 if audit_log.is_dir() else len(audit_log.read_text(encoding="utf-8").splitlines())
+        records = 0 if audit_log.is_dir() else \
+            len(audit_log.read_text(encoding="utf-8").splitlines())
     moved = ledger.balances["mallory"]
     return Outcome(
         attack_succeeded=moved > 0 and records == 0,
