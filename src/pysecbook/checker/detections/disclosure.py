@@ -55,9 +55,9 @@ EXTRA_INDEX = Detection(
     fix="Give pip one index (--index-url) that serves your internal names and mirrors the "
         "rest, or pin every requirement with --require-hashes.",
     flags=(
-        'options = ["--index-url", internal, "--extra-index-url", public]\n',  # nosec PSB802
-        'command = f"pip install --extra-index-url={mirror} acme-utils"\n',  # nosec PSB802
-        'import os\nos.environ["PIP_EXTRA_INDEX_URL"] = mirror\n',  # nosec PSB802
+        'options = ["--index-url", internal, "--extra-index-url", public]\n',  # nosec PSB802 - a sample the rule must flag
+        'command = f"pip install --extra-index-url={mirror} acme-utils"\n',  # nosec PSB802 - a sample the rule must flag
+        'import os\nos.environ["PIP_EXTRA_INDEX_URL"] = mirror\n',  # nosec PSB802 - a sample the rule must flag
     ),
     passes=(
         'options = ["--index-url", internal]\n',
