@@ -12,6 +12,7 @@ import re
 import pytest
 
 from conftest import ROOT, toc_files
+from pysecbook.checker.detections import all_detections
 from pysecbook.cli import main
 from pysecbook.teaching.risks import DuplicateRiskError, Risk, all_risks, get, register
 from pysecbook.teaching.sast import scan_function
@@ -30,6 +31,10 @@ def test_risk_fields_are_complete(risk: Risk) -> None:
     assert risk.title and risk.summary
     assert isinstance(risk.cwe, int) and risk.cwe > 0
     assert all(re.fullmatch(r"B\d{3}", b) for b in risk.bandit)
+    assert all(re.fullmatch(r"PSB\d{3}", d) for d in risk.detections)
+    # Every risk names the rule that flags it, or says why no static rule can.
+    assert bool(risk.static_rules) != bool(risk.no_static_rule), (
+        f"{risk.id}: name a Bandit or pysecbook rule, or give no_static_rule (not both)")
     assert risk.modules and all(m for m in risk.modules)
     assert callable(risk.insecure) and callable(risk.secure) and callable(risk.attack)
     assert risk.insecure is not risk.secure
@@ -66,6 +71,21 @@ def test_bandit_flags_insecure_and_not_secure(risk: Risk) -> None:
     assert insecure.skipped is None and secure.skipped is None
     assert set(risk.bandit) <= insecure.test_ids, insecure.findings
     assert not set(risk.bandit) & secure.test_ids, secure.findings
+
+
+DETECTED = [r for r in RISKS if r.detections]
+
+
+@pytest.mark.parametrize("risk", DETECTED, ids=[r.id for r in DETECTED])
+def test_project_detections_flag_insecure_and_not_secure(risk: Risk) -> None:
+    """Through the installed Bandit, as ``bandit`` and ``pysecbook check`` run them."""
+    known = {d.id for d in all_detections()}
+    assert set(risk.detections) <= known, set(risk.detections) - known
+    insecure = scan_function(risk.insecure)
+    secure = scan_function(risk.secure)
+    assert insecure.skipped is None and secure.skipped is None
+    assert set(risk.detections) <= insecure.test_ids, insecure.findings
+    assert not set(risk.detections) & secure.test_ids, secure.findings
 
 
 @pytest.mark.parametrize("risk", RISKS, ids=IDS)

@@ -46,10 +46,10 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     table.add_column("id", no_wrap=True)
     table.add_column("title")
     table.add_column("CWE", no_wrap=True)
-    table.add_column("Bandit")
+    table.add_column("flagged by")
     table.add_column("page", overflow="fold")
     for r in risks:
-        table.add_row(r.id, r.title, str(r.cwe), ", ".join(r.bandit) or "-", f"book/{r.page}")
+        table.add_row(r.id, r.title, str(r.cwe), ", ".join(r.static_rules) or "-", f"book/{r.page}")
     _console().print(table)
     return EXIT_OK
 
@@ -72,7 +72,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(demo.as_dict(), indent=2))
     else:
-        print(f"{risk.id}: {risk.title} (CWE-{risk.cwe}; Bandit: {', '.join(risk.bandit) or 'none'})")
+        rules = ", ".join(risk.static_rules) or "no static rule"
+        print(f"{risk.id}: {risk.title} (CWE-{risk.cwe}; flagged by: {rules})")
         print(str(demo).split("\n", 1)[1])
     return EXIT_OK
 

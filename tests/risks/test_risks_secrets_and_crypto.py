@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pysecbook.teaching.risks import encryption_modes, hardcoded_secrets, key_sizes, password_hashing
 from pysecbook.teaching.risks import randomness, secret_comparison, tls_verification
-from pysecbook.teaching.sast import scan_function
+from pysecbook.teaching.sast import is_bandit_rule, scan_function
 
 
 # -- randomness -------------------------------------------------------------------------
@@ -126,7 +126,9 @@ def test_bytecode_reader_decodes_base64(tmp_path) -> None:  # type: ignore[no-un
 
 def test_obfuscation_fools_bandit_but_not_the_attacker() -> None:
     assert hardcoded_secrets.attack(hardcoded_secrets.load_api_token_obfuscated).attack_succeeded
-    assert not scan_function(hardcoded_secrets.load_api_token_obfuscated).test_ids
+    # Bandit's own rules; the project's PSB601 flags the lenient b64decode, not the secret.
+    found = scan_function(hardcoded_secrets.load_api_token_obfuscated).test_ids
+    assert not {rule for rule in found if is_bandit_rule(rule)}, found
 
 
 def test_secure_loader_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,6 +87,12 @@ class Risk:
     #: Says why the attack cannot run here (None when it can), for attacks that need more
     #: than an ordinary process has, such as starting a child as another user.
     requires: Callable[[], str | None] | None = None
+    #: The project's own Bandit rules (``PSB`` and three digits, defined in
+    #: ``pysecbook.checker.detections``) that flag the insecure function.
+    detections: tuple[str, ...] = field(default=())
+    #: When neither Bandit nor a project rule flags the insecure function: why no static
+    #: rule can tell it from the secure one (one sentence).
+    no_static_rule: str = ""
 
     def unavailable(self) -> str | None:
         """Why the attack cannot run on this machine, or None."""
@@ -116,6 +122,11 @@ class Risk:
         return _ref(self.secure)
 
     @property
+    def static_rules(self) -> tuple[str, ...]:
+        """Every rule id that flags the insecure function: Bandit's, then the project's."""
+        return (*self.bandit, *self.detections)
+
+    @property
     def cwe_url(self) -> str:
         return f"https://cwe.mitre.org/data/definitions/{self.cwe}.html"
 
@@ -126,6 +137,8 @@ class Risk:
             "summary": self.summary,
             "cwe": self.cwe,
             "bandit": list(self.bandit),
+            "detections": list(self.detections),
+            "no_static_rule": self.no_static_rule,
             "modules": list(self.modules),
             "page": self.page,
             "insecure": self.insecure_ref,

@@ -103,6 +103,9 @@ RISK = register(
         "a short input stalls a worker.",
         cwe=1333,
         bandit=(),
+        no_static_rule="both functions call fullmatch() on a compiled pattern; whether a "
+                       "pattern backtracks catastrophically needs an analysis of the regular "
+                       "expression, not of the Python around it.",
         modules=("re",),
         page="practices/input-validation",
         insecure=is_valid_email_insecure,

@@ -166,6 +166,9 @@ RISK = register(
         ),
         cwe=668,
         bandit=(),
+        no_static_rule="a virtual environment's interpreter runs like any other; isolation is "
+                       "a property of how the process is started and confined, not of the "
+                       "call.",
         modules=("venv", "subprocess", "os"),
         page="security-model/virtual-environments",
         insecure=run_tool_insecure,
