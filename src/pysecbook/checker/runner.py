@@ -176,9 +176,12 @@ def check_target(
     today: date | None = None,
     auditor: Callable[[list[tuple[str, str]]], Any] | None = None,
     exclude: Sequence[str] = (),
+    index_facts: Any = None,
 ) -> Report:
     """Read ``spec`` (never running it), scan it and run the checklist on it.
 
+    ``index_facts`` (an :class:`~pysecbook.checker.index.facts.IndexFacts`) is what the
+    package index said about a target fetched from it; the checks read it as ``ctx.index``.
     Raises :class:`~pysecbook.checker.scan.model.TargetError` when the target cannot be read at all,
     :class:`ConfigError` when its ``[tool.pysecbook]`` table is invalid.
     """
@@ -192,7 +195,7 @@ def check_target(
         target = open_target(spec, installed=installed, exclude=(*exclude, *config.exclude))
     outcome: ScanOutcome = scan(target, jobs=jobs, progress=progress)
     ctx = CheckContext(target, outcome, fail_on=fail_on, environment=environment, today=today,
-                       auditor=auditor)
+                       auditor=auditor, index=index_facts)
     checks = run_checks(ctx, config.skip)
     manifest = next((m for m in MANIFESTS if target.file(m) is not None),
                     target.files[0].path if target.files else None)

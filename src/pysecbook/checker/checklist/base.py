@@ -66,6 +66,8 @@ class CheckContext:
     #: None: run pip-audit; a callable: use it instead (tests, or offline demonstrations).
     auditor: Callable[[list[tuple[str, str]]], Any] | None = None
     support_status: Callable[..., Any] | None = None
+    #: What the package index said about the target (an ``IndexFacts``), None for a local one.
+    index: Any = None
 
     def __post_init__(self) -> None:
         if self.fail_on not in LEVELS:

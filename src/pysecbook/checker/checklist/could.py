@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pysecbook.checker.checklist.audit import audit_pins
+from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.typosquatting import normalize
 
@@ -149,6 +150,8 @@ class C4(_Could):
         a maintained fork or alternative, or be ready to maintain it yourself."""
         today = ctx.today
         assert today is not None  # nosec B101 - set by CheckContext.__post_init__
+        if (from_index := index_evidence.c4(ctx, MAINTAINED_DAYS, ABANDONED_DAYS)) is not None:
+            return from_index
         if ctx.target.kind == "installed":
             return CheckResult("manual", "an installed distribution carries no release date: look "
                                "at its release history on PyPI")

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 
 from pysecbook.checker import typosquatting
+from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.scan.model import LEVELS
 
@@ -59,6 +60,8 @@ class M1(_Must):
             bad.append(f"installed from {kind} ({url}), not from an index (PEP 610 direct_url.json)")
         if info.name and (suspect := typosquatting.check_name(info.name)):
             bad.append(f"the target's own name: {suspect}")
+        from_index = index_evidence.m1(ctx)
+        bad, odd = bad + from_index[0], odd + from_index[1]
         if bad:
             return CheckResult("fail", f"{len(bad)} source(s) outside a trusted index", tuple(bad + odd))
         if odd:
@@ -318,13 +321,15 @@ class M7(_Must):
         tool = ctx.project.pyproject.get("tool", {})
         if isinstance(tool, dict) and "bandit" in tool:
             badges.append("pyproject.toml configures Bandit")
+        signs, claims = index_evidence.m7(ctx)
+        badges += signs
         if ci or reports:
             return CheckResult("pass", "the authors scan their code", tuple(ci + reports + badges))
         if badges:
             return CheckResult("warn", "only a self-declared sign of scanning: ask for the report",
                                tuple(badges))
         return CheckResult("fail", "no sign that the authors scan their code: ask which SAST "
-                           "tool they use and for the scan report of this version")
+                           "tool they use and for the scan report of this version", tuple(claims))
 
 
 class M8(_Must):
