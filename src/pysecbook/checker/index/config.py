@@ -101,13 +101,15 @@ def _truthy(value: str) -> bool:
 
 def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str] | None = None,
                      config_files: Sequence[str] | None = None,
-                     extra: Sequence[IndexSetting] = ()) -> IndexConfig:
+                     file_settings: Sequence[IndexSetting] = ()) -> IndexConfig:
     """The index pip would use for ``pip install`` here, and every extra source it would add.
 
     ``index_url`` is ``--index-url`` from the command line (it wins over everything).
     ``environ`` defaults to :data:`os.environ`, ``config_files`` to :func:`pip_config_files`;
-    tests pass both, so the machine's own pip settings never leak into a verdict. ``extra``
-    adds sources found elsewhere (a requirements file's ``--extra-index-url``).
+    tests pass both, so the machine's own pip settings never leak into a verdict.
+    ``file_settings`` are the options of a requirements file; as in pip, they come last: an
+    ``--index-url`` there replaces every other, ``--extra-index-url`` and ``--find-links``
+    add sources, ``--no-index`` leaves no index at all.
     """
     env = os.environ if environ is None else environ
     files = pip_config_files(env) if config_files is None else list(config_files)
@@ -157,8 +159,13 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
                 sources[(option, v)] = IndexSetting(option, v, origin)
     if index_url:
         chosen = (index_url, "--index-url")
-    for setting in extra:
-        sources.setdefault((setting.option, setting.value), setting)
+    for setting in file_settings:
+        if setting.option == "index-url":
+            chosen = (setting.value, setting.origin)
+        elif setting.option == "no-index":
+            no_index = True
+        else:
+            sources.setdefault((setting.option, setting.value), setting)
     url, origin = chosen or (PYPI_SIMPLE_ENDPOINT, "pip's default (PyPI)")
     return IndexConfig(url.rstrip("/") + "/", origin, tuple(sources.values()), no_index, tuple(read))
 

@@ -75,6 +75,14 @@ def _provenance(http: Any, f: IndexFile, path: Path, options: Options) -> list[P
 
 def check_dependency(entry: LockEntry, config: IndexConfig, options: Options) -> DependencyCheck:
     """Find, fetch, verify and check one requirement; every failure is said, never a pass."""
+    try:
+        return _check_dependency(entry, config, options)
+    except OSError as exc:  # the cache directory is full, read-only...: this dependency fails
+        return DependencyCheck(entry.requirement, entry.origin, entry.name,
+                               error=f"local error: {exc.strerror or exc}")
+
+
+def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options) -> DependencyCheck:
     from pysecbook.checker.runner import check_target
     from pysecbook.checker.scan.model import TargetError
 

@@ -57,7 +57,7 @@ def find_release(req: Requirement, config: IndexConfig, *, http: requests.Sessio
             break
         if page is None:
             where = " or on any extra index" if extras else ""
-            raise NotOnIndex(f"{req.name}: no such project on {config.index_url}{where}") from None
+            raise NotOnIndex(f"no project of that name on {config.index_url}{where}") from None
     also_on, unasked = [], []
     for url in extras:
         if url == index_url:

@@ -11,6 +11,7 @@ Data only: :mod:`pysecbook.checker.report.dependencies` formats it. Book page:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -65,12 +66,6 @@ class DependencyCheck:
         return [(f.filename, u) for f in self.files if f.report for u in f.report.unscanned]
 
     @property
-    def failed_checks(self) -> list[str]:
-        """Must-do checks not passed in any file, each once (``M2``, ``M7``...)."""
-        ids = [c.id for f in self.files if f.report for c in f.report.failed_must]
-        return list(dict.fromkeys(ids))
-
-    @property
     def hash_status(self) -> str:
         if not self.files:
             return "not fetched"
@@ -80,12 +75,12 @@ class DependencyCheck:
         both = all("lock" in f.hash_status for f in self.files)
         return "verified against the index and the lock" if both else "verified against the index"
 
-    def as_dict(self, verdict: str) -> dict[str, Any]:
+    def as_dict(self, verdict: str, failed: Sequence[str]) -> dict[str, Any]:
         return {
             "requirement": self.requirement, "origin": self.origin, "name": self.name,
             "version": self.version, "verdict": verdict, "error": self.error,
             "skipped": self.skipped, "hash_status": self.hash_status,
-            "failed_checks": self.failed_checks,
+            "failed_checks": list(failed),
             "red_flags": [{"file": n, **x.as_dict()} for n, x in self.red_flags],
             "unscanned": [{"file": n, "path": u.path, "reason": u.reason} for n, u in self.unscanned],
             "index": self.facts.as_dict() if self.facts else None,
@@ -100,20 +95,36 @@ class Aggregate:
     """The verdict of every dependency and of the whole run, and the exit code."""
 
     verdicts: tuple[str, ...]  # per dependency: "pass", "fail" or "skipped"
+    #: Per dependency: the must-do checks its release does not pass (``M2``, ``M7``...).
+    failed: tuple[tuple[str, ...], ...]
     verdict: str  # "pass" or "fail"
     exit_code: int
     reasons: tuple[str, ...]
 
 
+#: Checks that look for evidence (a licence, signs of the authors' scanning): evidence in any
+#: file of a release counts for the whole release, since its wheels are built from its sdist
+#: and a wheel never carries the repository's CI files. Every other check fails a release
+#: when it fails on any one of its files.
+RELEASE_WIDE = ("M6", "M7")
+
+
 def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcome]) -> Aggregate:
     """The one place verdicts are decided (adapt it here when ``Report`` gains its own).
 
-    A dependency passes only when it was fetched, every file's hash was verified, and every
-    file's report passes (exit code 0). One that could not be fetched or checked fails
-    (closed). The run passes when every dependency not skipped passes and no must-do check
-    on the lock as a whole failed or erred. Exit code 0 for a pass, 1 otherwise.
+    A dependency passes only when it was fetched, every file's hash was verified, every file
+    was scanned, and no must-do check fails (the :data:`RELEASE_WIDE` ones: on every file).
+    One that could not be fetched or checked fails (closed). The run passes when every
+    dependency not skipped passes, at least one was checked, and no must-do check on the
+    lock as a whole failed or erred. Exit code 0 for a pass, 1 otherwise.
     """
-    def failure(d: DependencyCheck) -> str | None:
+    def failed_checks(d: DependencyCheck) -> tuple[str, ...]:
+        reports = [f.report for f in d.files if f.report is not None]
+        failing = [c.id for r in reports for c in r.failed_must]
+        passing = {c.id for r in reports for c in r.checks if c.status not in ("fail", "error")}
+        return tuple(dict.fromkeys(i for i in failing if not (i in RELEASE_WIDE and i in passing)))
+
+    def failure(d: DependencyCheck, failed: tuple[str, ...]) -> str | None:
         if d.error:
             return d.error
         if not d.files:
@@ -121,19 +132,18 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
         for f in d.files:
             if f.report is None or not f.hash_status.startswith("verified"):
                 return f"{f.filename}: {f.error or f.hash_status}"
-        failing = [f.filename for f in d.files if f.report is not None and f.report.exit_code]
-        if not failing:
-            return None
-        what = [f"must-do check(s) not passed: {', '.join(d.failed_checks)}"] if d.failed_checks else []
+        what = [f"must-do check(s) not passed: {', '.join(failed)}"] if failed else []
         what += [f"{len(d.unscanned)} file(s) not scanned"] if d.unscanned else []
-        return f"{', '.join(failing)}: {'; '.join(what)}"
+        return "; ".join(what) or None
 
-    verdicts, reasons = [], []
+    verdicts, failed_all, reasons = [], [], []
     for d in dependencies:
+        failed = failed_checks(d)
+        failed_all.append(failed)
         if d.skipped and not d.error:
             verdicts.append("skipped")
             continue
-        why = failure(d)
+        why = failure(d, failed)
         verdicts.append("fail" if why else "pass")
         if why:
             reasons.append(f"{d.label}: {why}")
@@ -143,7 +153,8 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
     passed = not reasons and any(v == "pass" for v in verdicts)
     if not reasons and not passed:
         reasons.append("no dependency was checked")
-    return Aggregate(tuple(verdicts), "pass" if passed else "fail", 0 if passed else 1, tuple(reasons))
+    return Aggregate(tuple(verdicts), tuple(failed_all), "pass" if passed else "fail",
+                     0 if passed else 1, tuple(reasons))
 
 
 @dataclass
@@ -186,5 +197,6 @@ class LockReport:
                       "config_files": list(self.config.files_read), "offline": self.offline},
             "lock_checks": [c.as_dict() for c in self.lock_checks],
             "notes": list(self.notes),
-            "dependencies": [d.as_dict(v) for d, v in zip(self.dependencies, out.verdicts)],
+            "dependencies": [d.as_dict(v, f) for d, v, f in
+                             zip(self.dependencies, out.verdicts, out.failed)],
         }

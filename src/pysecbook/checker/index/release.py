@@ -110,7 +110,7 @@ def choose_version(files: Sequence[IndexFile], req: Requirement,
         if f.kind in ("sdist", "wheel") and f.version:
             by_version.setdefault(Version(f.version), []).append(f)
     if not by_version:
-        raise NoRelease(f"{req.name}: the index lists no sdist or wheel of this project")
+        raise NoRelease("the index lists no sdist or wheel of this project")
     pin = _exact_pin(req)
     allowed = set(req.specifier.filter(by_version, prereleases=True if pin else None))
     usable = []
@@ -123,7 +123,7 @@ def choose_version(files: Sequence[IndexFile], req: Requirement,
         shown = ", ".join(str(v) for v in sorted(by_version)[-5:])
         why = ("every matching release is yanked or excludes Python " f"{python}"
                if allowed else f"no release matches {req.specifier or 'any version'}")
-        raise NoRelease(f"{req.name}: {why} (latest on the index: {shown})")
+        raise NoRelease(f"{why} (latest on the index: {shown})")
     return str(max(usable))
 
 

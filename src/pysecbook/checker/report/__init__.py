@@ -239,8 +239,16 @@ the scan: {e(report.fail_on)}.</p>
 """
 
 
-def render(report: Report, fmt: str, *, terminal: bool = False) -> str:
-    """``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: Any, fmt: str, *, terminal: bool = False) -> str:
+    """``report`` in format ``fmt`` (one of :data:`FORMATS`): a :class:`Report`, or a
+    :class:`~pysecbook.checker.index.outcome.LockReport` of dependencies from an index."""
+    if not isinstance(report, Report):
+        from pysecbook.checker.report import dependencies as lock
+
+        if fmt == "text":
+            return lock.lock_text(report, terminal=terminal)
+        return {"json": lock.lock_json, "sarif": lock.lock_sarif, "markdown": lock.lock_markdown,
+                "html": lock.lock_html}[fmt](report)
     if fmt == "text":
         return to_text(report, terminal=terminal)
     return {"json": to_json, "sarif": to_sarif, "markdown": to_markdown, "html": to_html}[fmt](report)
