@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
 
 from pysecbook.checker.scan.fixtures import make_sdist, make_wheel
 
@@ -65,7 +66,9 @@ class ServedIndex:
     delay: float = 2.0
 
 
-def _page(index: ServedIndex, name: str, as_json: bool) -> tuple[bytes, str]:
+def _page(index: ServedIndex, name: str, as_json: bool, base: str) -> tuple[bytes, str]:
+    """The project page; ``base`` is this index's absolute address (PEP 740 wants an absolute
+    provenance URL)."""
     files = index.projects[name]
     if as_json:
         entries = []
@@ -77,10 +80,10 @@ def _page(index: ServedIndex, name: str, as_json: bool) -> tuple[bytes, str]:
                 "upload-time": f.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             }
             if f.provenance is not None:
-                entry["provenance"] = f"../../provenance/{name}/{i}/"
+                entry["provenance"] = f"{base}/provenance/{name}/{i}/"
             entries.append(entry)
         body = {"meta": {"api-version": "1.1"}, "name": name, "files": entries,
-                "versions": sorted({f.path.name.split("-")[1] for f in files})}
+                "versions": sorted({_version(f.path.name) for f in files}, key=Version)}
         return json.dumps(body).encode(), JSON_TYPE
     links = []
     for i, f in enumerate(files):
@@ -97,6 +100,12 @@ def _page(index: ServedIndex, name: str, as_json: bool) -> tuple[bytes, str]:
     return text.encode(), "text/html; charset=utf-8"
 
 
+def _version(filename: str) -> str:
+    if filename.endswith(".whl"):
+        return str(parse_wheel_filename(filename)[1])
+    return str(parse_sdist_filename(filename)[1])
+
+
 def _handler(indexes: Mapping[str, ServedIndex]) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
@@ -111,7 +120,8 @@ def _handler(indexes: Mapping[str, ServedIndex]) -> type[http.server.BaseHTTPReq
             kind, rest = (parts[1], parts[2:]) if len(parts) > 1 else ("", [])
             if kind == "simple" and len(rest) == 1 and rest[0] in index.projects:
                 as_json = JSON_TYPE in self.headers.get("Accept", "") and index.mode != "html"
-                body, ctype = _page(index, rest[0], as_json)
+                base = f"http://{self.headers.get('Host', '127.0.0.1')}/{parts[0]}"
+                body, ctype = _page(index, rest[0], as_json, base)
                 return self._send(200, body, ctype)
             if kind in ("files", "provenance") and len(rest) >= 2 and rest[0] in index.projects:
                 files = index.projects[rest[0]]

@@ -324,10 +324,11 @@ class M7(_Must):
         signs, claims = index_evidence.m7(ctx)
         badges += signs
         if ci or reports:
-            return CheckResult("pass", "the authors scan their code", tuple(ci + reports + badges))
+            return CheckResult("pass", "the authors scan their code",
+                               tuple(ci + reports + badges + claims))
         if badges:
             return CheckResult("warn", "only a self-declared sign of scanning: ask for the report",
-                               tuple(badges))
+                               tuple(badges + claims))
         return CheckResult("fail", "no sign that the authors scan their code: ask which SAST "
                            "tool they use and for the scan report of this version", tuple(claims))
 

@@ -12,6 +12,7 @@ claims and the reason, as unverified. Book page: ``book/checklist/before-install
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,8 @@ def read_provenance(document: Any, filename: str, sha256: str, *,
                                 f"not a valid PEP 740 provenance document ({type(exc).__name__})")]
     claims = []
     dist = Distribution(name=filename, digest=sha256)
+    # Sigstore logs that its trust root is not refreshed offline: that is the point here.
+    logging.getLogger("sigstore").setLevel(logging.ERROR)
     for bundle in provenance.attestation_bundles:
         who = _publisher(bundle.publisher)
         for attestation in bundle.attestations:
