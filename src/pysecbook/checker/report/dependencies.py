@@ -100,10 +100,11 @@ def lock_text(report: LockReport, *, terminal: bool = False, width: int = 110) -
         text = buf.getvalue()
     else:
         text = "\n".join(lines) + "\n"
-    if report.kind == "requirement":
+    if report.kind == "requirement":  # each file's full checklist, as plain cleaned lines
         for f in report.dependencies[0].files:
             if f.report is not None:
-                text += f"\n--- {_clean(f.filename)} ---\n" + to_text(f.report, terminal=terminal)
+                text += f"\n--- {_clean(f.filename)} ---\n" + "".join(
+                    _clean(line) + "\n" for line in to_text(f.report).splitlines())
     return text
 
 
@@ -216,19 +217,20 @@ def lock_html(report: LockReport) -> str:
     rows = "".join("<tr>" + "".join(
         f"<td class=\"{'fail' if cell == 'FAIL' else 'pass' if cell == 'PASS' else ''}\">{e(cell)}</td>"
         for cell in row) + "</tr>" for row in _rows(report, out))
-    lock = "".join(f"<tr><td>{e(c.id)}</td><td class=\"{e(c.status)}\">{_SYMBOL[c.status]}</td>"
-                   f"<td>{e(c.title)}</td><td>{e(c.summary)}<ul>"
-                   + "".join(f"<li>{e(x)}</li>" for x in c.details) + "</ul></td></tr>"
-                   for c in report.lock_checks)
+    def check_rows(checks: list[Any]) -> str:
+        return "".join(f"<tr><td>{e(c.id)}</td><td class=\"{e(c.status)}\">{_SYMBOL[c.status]}"
+                       f"</td><td>{e(c.title)}</td><td>{e(c.summary)}<ul>"
+                       + "".join(f"<li>{e(x)}</li>" for x in c.details) + "</ul></td></tr>"
+                       for c in checks)
+
+    lock = check_rows(report.lock_checks)
     reasons = "".join(f"<li>{e(r)}</li>" for r in out.reasons)
     files = ""
     for d in report.dependencies:
         for f in d.files:
             if f.report is None:
                 continue
-            checks = "".join(f"<tr><td>{e(c.id)}</td><td class=\"{e(c.status)}\">{_SYMBOL[c.status]}"
-                             f"</td><td>{e(c.title)}</td><td>{e(c.summary)}</td></tr>"
-                             for c in f.report.checks)
+            checks = check_rows(f.report.checks)
             files += (f"<details><summary>{e(d.label)}: <code>{e(f.filename)}</code> "
                       f"({e(f.hash_status)})</summary><table><tbody>{checks}</tbody></table></details>")
     return f"""<!DOCTYPE html>
