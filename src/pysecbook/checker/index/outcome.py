@@ -97,6 +97,8 @@ class Aggregate:
     verdicts: tuple[str, ...]  # per dependency: "pass", "fail" or "skipped"
     #: Per dependency: the must-do checks its release does not pass (``M2``, ``M7``...).
     failed: tuple[tuple[str, ...], ...]
+    #: Per dependency: why it fails (None when it passes or is skipped).
+    why: tuple[str | None, ...]
     verdict: str  # "pass" or "fail"
     exit_code: int
     reasons: tuple[str, ...]
@@ -130,21 +132,21 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
         if not d.files:
             return "no file was checked"
         for f in d.files:
-            if f.report is None or not f.hash_status.startswith("verified"):
-                return f"{f.filename}: {f.error or f.hash_status}"
+            if not f.hash_status.startswith("verified"):
+                return f.hash_status
+            if f.report is None:
+                return f"{f.filename}: {f.error}"
         what = [f"must-do check(s) not passed: {', '.join(failed)}"] if failed else []
         what += [f"{len(d.unscanned)} file(s) not scanned"] if d.unscanned else []
         return "; ".join(what) or None
 
-    verdicts, failed_all, reasons = [], [], []
+    verdicts, failed_all, whys, reasons = [], [], [], []
     for d in dependencies:
         failed = failed_checks(d)
         failed_all.append(failed)
-        if d.skipped and not d.error:
-            verdicts.append("skipped")
-            continue
-        why = failure(d, failed)
-        verdicts.append("fail" if why else "pass")
+        why = None if d.skipped and not d.error else failure(d, failed)
+        whys.append(why)
+        verdicts.append("skipped" if d.skipped and not d.error else "fail" if why else "pass")
         if why:
             reasons.append(f"{d.label}: {why}")
     for c in lock_checks:
@@ -153,7 +155,7 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
     passed = not reasons and any(v == "pass" for v in verdicts)
     if not reasons and not passed:
         reasons.append("no dependency was checked")
-    return Aggregate(tuple(verdicts), tuple(failed_all), "pass" if passed else "fail",
+    return Aggregate(tuple(verdicts), tuple(failed_all), tuple(whys), "pass" if passed else "fail",
                      0 if passed else 1, tuple(reasons))
 
 

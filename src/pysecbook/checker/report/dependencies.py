@@ -40,8 +40,8 @@ def _clean(text: object) -> str:
 def _rows(report: LockReport, out: Aggregate) -> list[tuple[str, str, str, str, str, str]]:
     """(dependency, verdict, red flags, unscanned, hash status, failed checks or reason)."""
     rows = []
-    for d, verdict, failed in zip(report.dependencies, out.verdicts, out.failed):
-        why = d.error or d.skipped or (", ".join(failed) if failed else "-")
+    for d, verdict, failed, reason in zip(report.dependencies, out.verdicts, out.failed, out.why):
+        why = ", ".join(failed) if failed and not d.error else reason or d.skipped or "-"
         rows.append((d.label, verdict.upper(), str(len(d.red_flags)), str(len(d.unscanned)),
                      d.hash_status, why))
     return rows
@@ -53,6 +53,10 @@ def _head(report: LockReport) -> str:
     cached = ", offline (cache only)" if report.offline else ""
     return (f"pysecbook {report.tool_version} check of {report.kind} {report.source}: {what}, "
             f"against {report.config.index_url} ({report.config.origin}){cached}")
+
+
+def _lock_title(report: LockReport) -> str:
+    return "The lock as a whole" if report.kind == "lock" else "Where packages would come from"
 
 
 def _verdict_line(out: Aggregate) -> str:
@@ -81,7 +85,7 @@ def lock_text(report: LockReport, *, terminal: bool = False, width: int = 110) -
         lines = [_clean(_head(report)), ""]
         lines += [f"{_clean(r[0])}  {r[1]}  red flags {r[2]}  unscanned {r[3]}  hash: "
                   f"{_clean(r[4])}  {_clean(r[5])}" for r in rows]
-    lines += ["", "The lock as a whole:"]
+    lines += ["", _lock_title(report) + ":"]
     for c in report.lock_checks:
         lines.append(f"  {c.id:<3} {c.level:<5} {_SYMBOL[c.status]:<6} {c.title}: {_clean(c.summary)}")
         lines += [f"{'':18}- {_clean(x)}" for x in c.details]
@@ -142,7 +146,7 @@ def lock_sarif(report: LockReport) -> str:
     out = report.outcome
     rules: dict[str, dict[str, Any]] = {}
     results: list[dict[str, Any]] = []
-    for d, verdict in zip(report.dependencies, out.verdicts):
+    for d, verdict, why in zip(report.dependencies, out.verdicts, out.why):
         for f in d.files:
             if f.report is None:
                 continue
@@ -157,8 +161,8 @@ def lock_sarif(report: LockReport) -> str:
                 r.pop("ruleIndex", None)
                 results.append(r)
         if verdict == "fail":
-            why = next((r for r in out.reasons if r.startswith(d.label + ":")), d.error or "fails")
-            results.append({"ruleId": "PSB-DEPENDENCY", "level": "error", "message": {"text": why},
+            results.append({"ruleId": "PSB-DEPENDENCY", "level": "error",
+                             "message": {"text": f"{d.label}: {why}"},
                             "locations": [{"physicalLocation": _origin(d.origin),
                                            "logicalLocations": [_where(d)]}],
                             "properties": {"hash_status": d.hash_status}})
@@ -197,7 +201,7 @@ def lock_markdown(report: LockReport) -> str:
              "| dependency | verdict | red flags | unscanned | hash | checks not passed / why |",
              "| --- | --- | --- | --- | --- | --- |"]
     lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in _rows(report, out)]
-    lines += ["", "## The lock as a whole", "", "| id | status | check | summary |",
+    lines += ["", f"## {_lock_title(report)}", "", "| id | status | check | summary |",
               "| --- | --- | --- | --- |"]
     lines += [f"| [{c.id}]({c.url}) | {_SYMBOL[c.status]} | {_md(c.title)} | {_md(c.summary)} |"
               for c in report.lock_checks]
@@ -244,7 +248,7 @@ def lock_html(report: LockReport) -> str:
 <h2>Dependencies</h2>
 <table><thead><tr><th>dependency</th><th>verdict</th><th>red flags</th><th>unscanned</th><th>hash</th>
 <th>checks not passed / why</th></tr></thead><tbody>{rows}</tbody></table>
-<h2>The lock as a whole</h2>
+<h2>{e(_lock_title(report))}</h2>
 <table><tbody>{lock}</tbody></table>
 {'<h2>Why it fails</h2><ul>' + reasons + '</ul>' if reasons else ''}
 <h2>Files checked</h2>
