@@ -97,7 +97,6 @@ def run_check(args: argparse.Namespace) -> int:
     """Run the checklist as the command line asked; returns the exit code."""
     from pysecbook.checker import ConfigError, check_target
     from pysecbook.checker.checklist.audit import audit_pins
-    from pysecbook.checker.report import render
     from pysecbook.checker.report.badge import badge_svg
     from pysecbook.checker.scan.model import TargetError
 
@@ -124,6 +123,15 @@ def run_check(args: argparse.Namespace) -> int:
         return _error(str(exc).splitlines()[0] if str(exc) else f"cannot read {spec}")
     except ConfigError as exc:
         return _error(str(exc))
+    badge = (lambda: badge_svg(report)) if args.badge else None
+    return _write_report(args, report, badge)
+
+
+def _write_report(args: argparse.Namespace, report: object,
+                  badge: Callable[[], str] | None = None) -> int:
+    """Print or write ``report`` (and the badge); the report's exit code, or 2 on a write error."""
+    from pysecbook.checker.report import render
+
     to_file = args.output is not None
     text = render(report, args.format, terminal=(not to_file and sys.stdout.isatty()))
     try:
@@ -131,11 +139,11 @@ def run_check(args: argparse.Namespace) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
-        if args.badge:
-            Path(args.badge).write_text(badge_svg(report), encoding="utf-8")
+        if badge is not None:
+            Path(args.badge).write_text(badge(), encoding="utf-8")
     except OSError as exc:
         return _error(f"cannot write the report: {exc.strerror or exc}")
-    return report.exit_code
+    return int(report.exit_code)  # type: ignore[attr-defined]
 
 
 _INDEX_ONLY = ("dist", "index_url", "offline", "cache_dir")
@@ -178,7 +186,6 @@ def _run_index(args: argparse.Namespace, mode: str, auditor: Callable[..., objec
         LockError, Options, check_lock, check_requirement, pip_index_config, read_locks,
     )
     from pysecbook.checker.index.fetch import default_cache
-    from pysecbook.checker.report import render
 
     cache = Path(args.cache_dir) if args.cache_dir else default_cache()
     try:
@@ -202,13 +209,4 @@ def _run_index(args: argparse.Namespace, mode: str, auditor: Callable[..., objec
         config = pip_index_config(args.index_url, file_settings=lock.settings)
         with _progress_bar(sys.stderr.isatty(), "fetching and checking") as progress:
             report = check_lock(lock, config, options, jobs=jobs, progress=progress)
-    to_file = args.output is not None
-    text = render(report, args.format, terminal=(not to_file and sys.stdout.isatty()))
-    try:
-        if to_file:
-            Path(args.output).write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-    except OSError as exc:
-        return _error(f"cannot write the report: {exc.strerror or exc}")
-    return report.exit_code
+    return _write_report(args, report)
