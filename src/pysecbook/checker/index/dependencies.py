@@ -75,14 +75,19 @@ def _provenance(http: Any, f: IndexFile, path: Path, options: Options) -> list[P
 
 def check_dependency(entry: LockEntry, config: IndexConfig, options: Options) -> DependencyCheck:
     """Find, fetch, verify and check one requirement; every failure is said, never a pass."""
+    http = None if options.offline else session()
     try:
-        return _check_dependency(entry, config, options)
+        return _check_dependency(entry, config, options, http)
     except OSError as exc:  # the cache directory is full, read-only...: this dependency fails
         return DependencyCheck(entry.requirement, entry.origin, entry.name,
                                error=f"local error: {exc.strerror or exc}")
+    finally:
+        if http is not None:
+            http.close()
 
 
-def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options) -> DependencyCheck:
+def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options,
+                      http: Any) -> DependencyCheck:
     from pysecbook.checker.runner import check_target
     from pysecbook.checker.scan.model import TargetError
 
@@ -97,7 +102,6 @@ def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options) -
     except InvalidRequirement as exc:
         dep.error = f"unreadable requirement: {str(exc).splitlines()[0]}"
         return dep
-    http = None if options.offline else session()
     try:
         found = find_release(req, config, http=http, settings=options.settings,
                              cache=options.cache, offline=options.offline, dist=options.dist)

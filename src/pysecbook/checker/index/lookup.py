@@ -79,7 +79,7 @@ def find_release(req: Requirement, config: IndexConfig, *, http: requests.Sessio
     facts = IndexFacts(
         index_url=index_url, index_origin=config.origin if not only_extra else
         next((s.origin for s in config.extra if s.value.rstrip("/") + "/" == index_url), "extra index"),
-        index_is_default=config.is_default and not only_extra, project=page.project or req.name,
+        index_is_default=config.is_default and not only_extra, project=req.name,
         version=version, release_files=release, versions=tuple(versions),
         first_upload=min(times) if times else None, last_upload=max(times) if times else None,
         extra_sources=config.extra, also_on=tuple(also_on), only_on_extra=only_extra,

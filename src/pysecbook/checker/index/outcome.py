@@ -151,7 +151,7 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
             reasons.append(f"{d.label}: {why}")
     for c in lock_checks:
         if c.level == "must" and c.status in ("fail", "error"):
-            reasons.append(f"the lock: {c.id} {c.summary}")
+            reasons.append(f"{c.id} on the whole run: {c.summary}")
     passed = not reasons and any(v == "pass" for v in verdicts)
     if not reasons and not passed:
         reasons.append("no dependency was checked")
