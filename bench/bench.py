@@ -8,7 +8,7 @@ site is served on 127.0.0.1 only.
 
 The ``lock`` part (``bench/lock_check.py``) fetches this project's whole lock from PyPI.
 
-Usage: ``python bench/bench.py [--only book,checker,site,lock] [--make-test] [--runs 3]``
+Usage: ``python bench/bench.py [--only book,checker,site,wheels,lock] [--make-test] [--runs 3]``
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ TARGETS = {
     "chapter_kb": 600.0,         # at most (1 KB = 1000 bytes)
     "lh_performance": 95,        # at least
     "lh_other": 100,             # accessibility, best practices, SEO: at least
+    "top_wheels_blocked": 0.2,   # share of the top-100 wheels whose verdict is "blocked", at most
 }
 
 
@@ -248,6 +249,26 @@ def render_markdown(report: dict[str, Any]) -> str:
                         + (f"; {', '.join(o['items'])}" if o["items"] else "")
                         for o in lh["opportunities"]]
                 out.append("")
+
+    wh = report.get("wheels")
+    out += ["## The wheels of the 100 most downloaded projects", ""]
+    if wh and wh.get("verdicts"):
+        v = wh["verdicts"]
+        out += [f"`pysecbook check` on {wh['checked']} of {wh['wheels']} pinned wheels "
+                f"(`bench/top-wheels.json`, verified by SHA-256, never installed): "
+                f"{v['pass']} pass, {v['review']} review, {v['blocked']} blocked "
+                f"({wh['blocked_share']:.0%}); a high-severity red flag in "
+                f"{wh['high_red_flag_share']:.0%}; {fmt_seconds(wh['wall_seconds'])} in all.", ""]
+        if wh["blocked"]:
+            out += ["| wheel | evidence |", "|---|---|"]
+            out += [f"| `{b['file']}` | {'; '.join(b['evidence'] + b['high_red_flags'])[:400]} |"
+                    for b in wh["blocked"]]
+            out.append("")
+        if wh["fetch_errors"] or wh["check_errors"]:
+            out += [f"Not checked: {len(wh['fetch_errors'])} fetch error(s), "
+                    f"{len(wh['check_errors'])} check error(s).", ""]
+    else:
+        out += [not_measured(wh), ""]
 
     out += _lock_part().markdown(report.get("lock"))
 
@@ -783,6 +804,8 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         target("clean build, every page executed", (book.get("clean") or {}).get("seconds"),
                TARGETS["clean_build_s"], "lt", "s", why.get("clean", "")),
         target("make test", mt.get("seconds"), TARGETS["make_test_s"], "lt", "s", ""),
+        target("top-100 wheels blocked", (report.get("wheels") or {}).get("blocked_share"),
+               TARGETS["top_wheels_blocked"], "max", "", why.get("wheels", "")),
     ]
     pages = {p["page"]: p for p in site.get("pages", [])}
     chapter = pages.get(CHAPTER_PAGE, {})
@@ -885,8 +908,8 @@ def explain(report: dict[str, Any]) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="book,checker,site,lock",
-                        help="comma-separated parts to run (book, checker, site, lock)")
+    parser.add_argument("--only", default="book,checker,site,wheels,lock",
+                        help="comma-separated parts to run (book, checker, site, wheels, lock)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--make-test", action="store_true",
                         help="also time one `make test` on a fresh clone of HEAD, set-up "
@@ -919,7 +942,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "lock" in parts:
             print("bench: pysecbook check -r requirements.txt from PyPI, cold and warm...",
                   file=sys.stderr)
-            report["lock"] = _lock_part().bench_lock(work, measure)
+            report["lock"] = _lock_part().run(work, measure)
         else:
             report["lock"] = {"skipped": "not requested (--only)"}
         if "site" in parts:
@@ -927,6 +950,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["site"] = bench_site(html, work)
         else:
             report["site"] = {"skipped": "not requested (--only)"}
+        if "wheels" in parts:
+            print("bench: pysecbook check on the wheels of the top 100 projects...", file=sys.stderr)
+            sys.path.insert(0, str(BENCH))
+            from topwheels import bench_top_wheels
+
+            report["wheels"] = bench_top_wheels(str(BIN / "pysecbook"))
+        else:
+            report["wheels"] = {"skipped": "not requested (--only)"}
         report["make_test"] = (bench_make_test(work) if args.make_test else
                                {"skipped": "run `make bench BENCH_ARGS=--make-test` on a "
                                            "quiet machine"})

@@ -82,7 +82,7 @@ def _summary(report_json: Path) -> dict[str, Any]:
             "failing_checks": dict(Counter(c for d in deps for c in d["failed_checks"]))}
 
 
-def bench_lock(workdir: Path, measure: Measure, runs: int = 1) -> dict[str, Any]:
+def run(workdir: Path, measure: Measure, runs: int = 1) -> dict[str, Any]:
     """The figures of this part (see the module docstring)."""
     cache = workdir / "lock-cache"
     out = workdir / "lock.json"

@@ -82,13 +82,32 @@ def network_namespace_refusal() -> str | None:
     return f"the kernel refuses a private network namespace here ({''.join(reason)[:200]})"
 
 
-def privilege_drop_refusal() -> str | None:
-    """Why a child cannot run as another, unprivileged user here, or None if it can."""
-    if not hasattr(os, "geteuid"):
-        return "no POSIX users on this platform"
-    if os.geteuid() != 0:
-        return "switching to another user needs root, and this test runs as an ordinary user"
+#: The unprivileged user a child switches to (nobody on Debian).
+NOBODY = 65534
+
+
+@functools.lru_cache(maxsize=1)
+def interpreter_as_other_user_refusal() -> str | None:
+    """Why a child cannot run *this interpreter* as an unprivileged user, or None if it can:
+    root is needed, and an interpreter installed under root's home is out of that user's reach."""
+    if (why := privilege_drop_refusal()) is not None:
+        return why
+    try:
+        done = subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60,
+                              check=False, user=NOBODY, group=NOBODY, extra_groups=[], cwd="/")
+    except OSError as exc:
+        return f"an unprivileged user cannot run {sys.executable} here ({exc.strerror or exc})"
+    if done.returncode != 0:
+        return f"an unprivileged user cannot run {sys.executable} here (exit {done.returncode})"
     return None
+
+
+def privilege_drop_refusal() -> str | None:
+    """Why a child cannot run as another, unprivileged user here, or None if it can (the
+    library's own probe, which the demonstrations use)."""
+    from pysecbook.teaching.sandbox import other_user_refusal
+
+    return other_user_refusal()
 
 
 @contextlib.contextmanager
@@ -135,3 +154,35 @@ def osv_record(vuln_id: str, package: str, fixed: str) -> dict[str, object]:
         "package": {"name": package, "ecosystem": "PyPI"},
         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
     }]}
+
+
+# Workers for the scan's pool, importable by its worker processes (they run in a forkserver
+# child, so a test cannot monkeypatch them: it passes one of these as ``scan(worker=...)``).
+
+def crash_on_m07(job):  # type: ignore[no-untyped-def]
+    """Scan as usual, but die on ``m07.py`` as a worker hit by a segfault would."""
+    from pysecbook.checker.scan import run_job
+
+    if job.path.endswith("m07.py"):
+        os._exit(70)
+    return run_job(job)
+
+
+def fail_on_m03(job):  # type: ignore[no-untyped-def]
+    """Scan as usual, but raise on ``m03.py``."""
+    from pysecbook.checker.scan import run_job
+
+    if job.path.endswith("m03.py"):
+        raise ValueError("boom")
+    return run_job(job)
+
+
+def hang_on_slow(job):  # type: ignore[no-untyped-def]
+    """Scan as usual, but spin forever on a file named ``slow.py``, as a catastrophic regular
+    expression or a parser trap would."""
+    from pysecbook.checker.scan import run_job
+
+    if job.path.endswith("slow.py"):
+        while True:
+            pass
+    return run_job(job)

@@ -84,7 +84,7 @@ def test_render_markdown_states_every_target() -> None:
     assert ("| `bandit -r -q DJANGO_TREE` | 2.00, 1.00, 3.00 | 2.00 s | 1.50 s | 50.00 MB | "
             "50.00 MB | 1, 1, 1 | 0.5, 0.4, 0.3 |") in text
     names = [t["name"] for t in report["targets"]]
-    assert len(names) == 7 + 8 and len(set(names)) == len(names)
+    assert len(names) == 8 + 8 and len(set(names)) == len(names)
     assert "Not measured in this run." in text.split("requirements.txt` (this project's lock")[1]
 
 

@@ -6,11 +6,13 @@ included, so the verdicts do not depend on when the tests run.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from hermetic import TODAY, TODAY_TIMESTAMP
 
 from pysecbook.checker.checklist import CheckContext, RuntimeEnvironment
+from pysecbook.checker.scan.filescan import imports_of
 from pysecbook.checker.scan.model import Finding, ScanOutcome, SourceFile, Target, Unscanned
 
 __all__ = ["CONTAINER", "GLOBAL", "TODAY", "VENV", "FakeStatus", "ctx", "finding", "target"]
@@ -35,6 +37,16 @@ def target(files: dict[str, str | bytes], *, kind: str = "directory",
     ])
 
 
+def imports_of_files(t: Target) -> dict[str, list[tuple[str, int]]]:
+    """What the scan's workers report as imports, computed here by the same function."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for f in t.files:
+        if f.path.endswith(".py"):
+            for module, line in imports_of(ast.parse(f.data)):
+                found.setdefault(module, []).append((f.path, line))
+    return found
+
+
 def no_audit(pins):  # type: ignore[no-untyped-def]
     """The default auditor of these contexts: a test that reaches C3 must name its own."""
     raise AssertionError(f"this test audits {pins} without injecting an auditor")
@@ -42,10 +54,12 @@ def no_audit(pins):  # type: ignore[no-untyped-def]
 
 def ctx(t: Target, *, findings: list[Finding] = (), unscanned: list[Unscanned] = (),
         env: RuntimeEnvironment = VENV, status: str = "bugfix", auditor=no_audit,
-        fail_on: str = "high") -> CheckContext:  # type: ignore[no-untyped-def]
-    outcome = ScanOutcome(findings=list(findings), unscanned=list(unscanned), files_scanned=1)
+        fail_on: str = "high", own_project: bool = False, head=None) -> CheckContext:  # type: ignore[no-untyped-def]
+    outcome = ScanOutcome(findings=list(findings), unscanned=list(unscanned), files_scanned=1,
+                          head_commit=head, imports=imports_of_files(t))
     return CheckContext(t, outcome, fail_on=fail_on, environment=env, today=TODAY,
-                        auditor=auditor, support_status=lambda v, d: FakeStatus(status, status))
+                        auditor=auditor, support_status=lambda v, d: FakeStatus(status, status),
+                        own_project=own_project)
 
 
 def finding(severity: str, source: str = "bandit") -> Finding:

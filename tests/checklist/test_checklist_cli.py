@@ -52,7 +52,7 @@ def check(refused_osv: str, capsys: pytest.CaptureFixture[str]):  # type: ignore
 def test_well_kept_directory_passes(check) -> None:
     code, out, _ = check(str(WELL))
     assert code == 0, out
-    assert "PASS: no must-do check failed" in out
+    assert "\nPASS: every must-do item that can be checked passed" in out
     c3 = next(line for line in out.splitlines() if line.startswith("C3 "))
     assert "ERROR" in c3 and "could not audit" in c3  # the service refused: said, not passed
 
@@ -61,8 +61,10 @@ def test_suspicious_directory_fails(check) -> None:
     code, out, _ = check(str(SUSPICIOUS), "--format", "json")
     assert code == 1
     data = json.loads(out)
+    assert data["verdict"] == data["target_verdict"] == "blocked"
     status = {c["id"]: c["status"] for c in data["checks"]}
-    assert status["M1"] == status["M2"] == status["M4"] == status["M6"] == status["M7"] == "fail"
+    assert status["M1"] == status["M2"] == status["M4"] == status["M6"] == "fail"
+    assert status["M7"] == "manual"  # a directory without CI: nothing shows what the authors run
     assert status["C1"] == status["C2"] == status["C5"] == "fail"
     rules = {f["rule_id"] for f in data["findings"]}
     assert "PSB-RF-EXEC-DECODED" in rules and "B102" in rules
@@ -102,9 +104,10 @@ def test_wheel(tmp_path: Path, check) -> None:
     data = json.loads(out)
     assert data["target"]["kind"] == "wheel"
     status = {c["id"]: c["status"] for c in data["checks"]}
-    assert status["M6"] == "pass" and status["C5"] == "pass"
-    # No CI or scan report ships in a wheel: the authors' scanning cannot be seen (M7).
-    assert status["M7"] == "fail" and code == 1
+    assert status["M6"] == "pass" and status["C5"] == "pass" and status["C4"] == "manual"
+    # No CI configuration ships in a wheel: M7 cannot be shown, and says where to look.
+    assert status["M7"] == "manual"
+    assert data["verdict"] == "review" and code == 3
 
 
 def test_installed_distribution(check) -> None:
@@ -115,8 +118,11 @@ def test_installed_distribution(check) -> None:
     status = {c["id"]: c["status"] for c in data["checks"]}
     assert status["M6"] == "pass" and status["C4"] == "manual"
     # An installed distribution carries no CI configuration: the one must-do it cannot show.
-    assert [c["id"] for c in data["checks"] if c["level"] == "must" and c["status"] == "fail"] == ["M7"]
-    assert code == 1 and data["unscanned"] == []
+    assert [c["id"] for c in data["checks"] if c["level"] == "must" and c["status"] == "manual"] == ["M7", "M9"]
+    assert not [c for c in data["checks"] if c["level"] == "must" and c["status"] == "fail"]
+    # Its bytecode caches were read and match their sources: nothing to report.
+    assert not [f for f in data["findings"] if f["rule_id"].startswith("PSB-RF-BYTECODE")]
+    assert code == 3 and data["verdict"] == "review" and data["unscanned"] == []
 
 
 @pytest.mark.parametrize("args", [
@@ -157,7 +163,7 @@ def test_exit_code_counts_unscanned_even_when_every_check_passes() -> None:
     assert Report("directory", "x", [ok, err], [], []).exit_code == 1
 
 
-def test_config_skip_and_exclude(tmp_path: Path, check) -> None:
+def _with_config(tmp_path: Path) -> Path:
     project = tmp_path / "p"
     shutil.copytree(WELL, project)
     (project / "vendor").mkdir()
@@ -165,19 +171,70 @@ def test_config_skip_and_exclude(tmp_path: Path, check) -> None:
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.pysecbook]\nexclude = ["vendor/*"]\n'
                          'skip = {C4 = "dates of a fresh copy mean nothing"}\n')
-    code, out, _ = check(str(project), "--format", "json")
+    return project
+
+
+def test_someone_elses_config_is_reported_not_applied(tmp_path: Path, check) -> None:
+    code, out, _ = check(str(_with_config(tmp_path)), "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["unscanned"] == []
+    assert [u["path"] for u in data["unscanned"]] == ["vendor/old.py"]  # excluded by nobody
+    assert {c["id"]: c for c in data["checks"]}["C4"]["status"] != "skip"
+    asked = [f["message"] for f in data["findings"] if f["rule_id"] == "PSB-TRUST-CONFIG"]
+    assert len(asked) == 2 and "asks to skip C4" in asked[0] and "exclude 1 pattern" in asked[1]
+    assert data["own_project"] is False and code == 1
+
+
+def test_your_own_projects_config_is_applied(tmp_path: Path, check) -> None:
+    code, out, _ = check(str(_with_config(tmp_path)), "--own-project", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["unscanned"] == [] and data["own_project"] is True
     c4 = {c["id"]: c for c in data["checks"]}["C4"]
     assert c4["status"] == "skip" and "dates of a fresh copy" in c4["summary"]
+    assert not [f for f in data["findings"] if f["rule_id"] == "PSB-TRUST-CONFIG"]
 
 
-def test_config_skip_without_reason_is_a_usage_error(tmp_path: Path, check) -> None:
+def test_the_current_directory_is_your_own_project(tmp_path: Path, check, monkeypatch) -> None:
+    project = _with_config(tmp_path)
+    monkeypatch.chdir(project)
+    code, out, _ = check(".", "--format", "json")
+    assert code == 0 and json.loads(out)["own_project"] is True
+
+
+def test_a_config_file_of_yours_applies_to_any_target(tmp_path: Path, check) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[tool.pysecbook]\nexclude = ["vendor"]\n')
+    code, out, _ = check(str(_with_config(tmp_path)), "--config", str(mine), "--format", "json")
+    data = json.loads(out)
+    assert data["unscanned"] == [] and data["config_sources"] == [f"--config {mine}"]
+    assert data["own_project"] is False
+    assert {c["id"]: c for c in data["checks"]}["C4"]["status"] != "skip"  # the target's skip: no
+
+
+@pytest.mark.parametrize("content", ['[tool.pysecbook]\nskip = [{id = "M7"}]\n',
+                                     '[tool.pysecbook]\nskip = {M99 = "x"}\n', "not toml ["])
+def test_your_invalid_config_is_a_usage_error(tmp_path: Path, check, content: str) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(content)
+    code, _, err = check(str(WELL), "--config", str(mine))
+    assert code == 2 and err.startswith("pysecbook check: error: --config ")
+
+
+def test_your_own_projects_invalid_config_is_a_usage_error(tmp_path: Path, check) -> None:
     project = tmp_path / "p"
     project.mkdir()
     (project / "pyproject.toml").write_text('[tool.pysecbook]\nskip = [{id = "M7"}]\n')
-    code, _, err = check(str(project))
+    code, _, err = check(str(project), "--own-project")
     assert code == 2 and "M7 needs a reason" in err
+
+
+def test_someone_elses_invalid_config_is_a_finding_not_an_error(tmp_path: Path, check) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.pysecbook]\nskip = [{id = "M7"}]\n')
+    code, out, _ = check(str(project), "--format", "json")
+    found = [f for f in json.loads(out)["findings"] if f["rule_id"] == "PSB-TRUST-CONFIG"]
+    assert len(found) == 1 and "invalid [tool.pysecbook]" in found[0]["message"]
+    assert code == 1  # no licence (M6): a failure of the target, not a usage error
 
 
 def test_output_and_badge_files(tmp_path: Path, check) -> None:
@@ -187,22 +244,28 @@ def test_output_and_badge_files(tmp_path: Path, check) -> None:
     assert code == 1 and out == ""
     assert report.read_text().startswith("<!DOCTYPE html>")
     svg = badge.read_text()
-    assert "failed" in svg and "pysecbook" in svg
+    assert "blocked" in svg and "pysecbook" in svg
     import xml.etree.ElementTree as ET  # nosec B405 - parsing our own output in a test
 
     ET.parse(io.StringIO(svg))  # nosec B314 - our own output
 
 
-def test_nosec_is_counted(tmp_path: Path, check) -> None:
+def test_nosec_is_honoured_and_counted_only_in_your_own_project(tmp_path: Path, check) -> None:
     project = tmp_path / "p"
     shutil.copytree(WELL, project)
     (project / "src" / "tidy_notes" / "run.py").write_text(
         "import subprocess  # nosec B404 - fixed command\n"
         "subprocess.run('ls', shell=True)  # nosec B602 - constant string\n")
-    code, out, _ = check(str(project), "--format", "json")
-    data = json.loads(out)
-    assert data["nosec_count"] >= 1
-    assert "honoured" in {c["id"]: c for c in data["checks"]}["M2"]["summary"]
+    _, out, _ = check(str(project), "--own-project", "--format", "json")
+    mine = json.loads(out)
+    assert mine["nosec_count"] == 2
+    assert "2 '# nosec' suppression(s) honoured" in {c["id"]: c for c in mine["checks"]}["M2"]["summary"]
+    assert not [f for f in mine["findings"] if f["rule_id"] in ("B404", "B602", "PSB-TRUST-NOSEC")]
+    _, out, _ = check(str(project), "--format", "json")
+    theirs = json.loads(out)
+    assert theirs["nosec_count"] == 0
+    rules = [f["rule_id"] for f in theirs["findings"]]
+    assert {"B404", "B602", "PSB-TRUST-NOSEC"} <= set(rules)
 
 
 def test_pre_commit_hook_definition() -> None:

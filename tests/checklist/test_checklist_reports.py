@@ -103,7 +103,7 @@ def test_markdown_and_text(reports: dict[str, Report]) -> None:
     assert md.startswith("# pysecbook check")
     assert md.count("\n| [") == 14
     plain = render(reports["suspicious"], "text")
-    assert "\x1b[" not in plain and "FAIL:" in plain
+    assert "\x1b[" not in plain and "\nBLOCKED: evidence of danger (" in plain
     coloured = to_text(reports["suspicious"], terminal=True)
     assert "\x1b[" in coloured
 
@@ -119,7 +119,7 @@ def test_badge_states_result_date_and_version(reports: dict[str, Report]) -> Non
 
     good = badge_svg(reports["well-kept"])
     bad = badge_svg(reports["suspicious"])
-    assert "passed" in good and "failed" in bad
+    assert "passed" in good and "blocked" in bad
     day = reports["well-kept"].generated.strftime("%Y-%m-%d")
     assert day in good
     assert reports["well-kept"].tool_version in good

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hermetic
 import pytest
 
 from pysecbook.checker.scan import SourceFile, Target, is_python_source, open_target, scan
@@ -33,7 +34,7 @@ def test_parallel_and_serial_agree(tmp_path: Path) -> None:
 
 
 def test_bandit_findings_and_counts(tmp_path: Path) -> None:
-    outcome = scan(open_target(str(project(tmp_path))), jobs=2)
+    outcome = scan(open_target(str(project(tmp_path))), jobs=2, own_project=True)
     b602 = [f for f in outcome.findings if f.rule_id == "B602"]
     assert len(b602) == 20
     f = b602[0]
@@ -43,6 +44,14 @@ def test_bandit_findings_and_counts(tmp_path: Path) -> None:
     assert outcome.files_scanned == 40
     assert [u.path for u in outcome.unscanned] == ["pkg/broken.py"]
     assert "syntax error" in outcome.unscanned[0].reason
+
+
+def test_someone_elses_nosec_is_reported_not_honoured(tmp_path: Path) -> None:
+    outcome = scan(open_target(str(project(tmp_path))), jobs=2)
+    assert len([f for f in outcome.findings if f.rule_id == "B301"]) == 20  # still reported
+    refused = [f for f in outcome.findings if f.rule_id == "PSB-TRUST-NOSEC"]
+    assert len(refused) == 20 and {f.severity for f in refused} == {"low"}
+    assert outcome.nosec_count == 0 and outcome.nosec_lines["pkg/m00.py"] == [4]
 
 
 def test_progress_is_called_up_to_the_total(tmp_path: Path) -> None:
@@ -76,19 +85,8 @@ def test_in_memory_target() -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_an_error_on_one_file_fails_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           jobs: int) -> None:
-    import pysecbook.checker.scan as scan_pkg
-
-    real = scan_pkg.scan_file
-
-    def fail_on_m03(path: str, data: bytes, index: int = 0):  # type: ignore[no-untyped-def]
-        if path.endswith("m03.py"):
-            raise ValueError("boom")
-        return real(path, data, index)
-
-    monkeypatch.setattr(scan_pkg, "scan_file", fail_on_m03)
-    outcome = scan(open_target(str(project(tmp_path))), jobs=jobs)
+def test_an_error_on_one_file_fails_closed(tmp_path: Path, jobs: int) -> None:
+    outcome = scan(open_target(str(project(tmp_path))), jobs=jobs, worker=hermetic.fail_on_m03)
     reasons = {u.path: u.reason for u in outcome.unscanned}
     assert reasons["pkg/m03.py"] == "scanner error: ValueError: boom"
     assert outcome.files_scanned == 39

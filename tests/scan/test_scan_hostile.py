@@ -6,12 +6,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import hermetic
 import pytest
 
-import pysecbook.checker.scan as scan_pkg
 from pysecbook.checker.scan import fixtures as fx
 from pysecbook.checker.scan import open_target, scan
-from pysecbook.checker.scan import targets as targets_mod
+from pysecbook.checker.scan.targets import local as targets_mod
 
 # Small limits keep the bombs quick; the defaults are tested separately on one bomb.
 SMALL = {"max_file_size": 2**20, "max_total_size": 8 * 2**20}
@@ -67,7 +67,6 @@ def unscanned_paths(outcome) -> dict[str, str]:
     ("hardlink", "demo/link.py", "PSB-ARCHIVE-LINK", "hard link"),
     ("device", "demo/dev", "PSB-ARCHIVE-DEVICE", "device"),
     ("fifo", "demo/dev", "PSB-ARCHIVE-DEVICE", "FIFO"),
-    ("nested", "vendor/inner.zip", None, "nested archive"),
 ])
 def test_hostile_tar_members(guard: Guard, kind: str, path: str,
                              rule: str | None, reason: str) -> None:
@@ -193,20 +192,36 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.timeout(60)
-def test_crashing_worker_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crashing_worker_loses_no_file(tmp_path: Path) -> None:
     for i in range(40):
         (tmp_path / f"m{i:02}.py").write_text(f"x = {i}\n")
-    real = scan_pkg.scan_file
-
-    def crash_on_m07(path: str, data: bytes, index: int = 0):  # type: ignore[no-untyped-def]
-        if path == "m07.py":
-            os._exit(70)  # a worker dying as a segfault would
-        return real(path, data, index)
-
-    monkeypatch.setattr(scan_pkg, "scan_file", crash_on_m07)
-    outcome = scan(open_target(str(tmp_path)), jobs=2)
+    outcome = scan(open_target(str(tmp_path)), jobs=2, worker=hermetic.crash_on_m07)
     assert unscanned_paths(outcome) == {"m07.py": "the scanner's worker process crashed on this file"}
     assert outcome.files_scanned == 39
+
+
+@pytest.mark.timeout(60)
+def test_a_file_that_never_finishes_times_out_alone(tmp_path: Path) -> None:
+    for i in range(6):
+        (tmp_path / f"m{i}.py").write_text(f"x = {i}\n")
+    (tmp_path / "slow.py").write_text("x = 'slow'\n")
+    outcome = scan(open_target(str(tmp_path)), jobs=2, worker=hermetic.hang_on_slow, file_timeout=2)
+    assert unscanned_paths(outcome) == {"slow.py": "timed out: scanning took longer than 2 s"}
+    assert outcome.files_scanned == 6
+
+
+@pytest.mark.timeout(60)
+def test_the_run_deadline_reports_what_was_left(tmp_path: Path) -> None:
+    import time
+
+    for i in range(4):
+        (tmp_path / f"m{i}.py").write_text(f"x = {i}\n")
+    (tmp_path / "slow.py").write_text("x = 'slow'\n")
+    outcome = scan(open_target(str(tmp_path)), jobs=1, worker=hermetic.hang_on_slow,
+                   deadline=time.monotonic() + 3, file_timeout=600)
+    reasons = unscanned_paths(outcome)
+    assert reasons["slow.py"] == "not scanned: the run's time limit passed first"
+    assert outcome.files_scanned + len(reasons) == 5
 
 
 @pytest.mark.timeout(30)

@@ -9,15 +9,9 @@ any of it (:mod:`~pysecbook.checker.scan`), runs every check of the checklist on
 
 from __future__ import annotations
 
-from pysecbook.checker.runner import (
-    CheckOutcome,
-    Config,
-    ConfigError,
-    Report,
-    check_target,
-    read_config,
-    run_checks,
-)
+from pysecbook.checker.config import Config, ConfigError, load_config_file, read_config
+from pysecbook.checker.results import CheckOutcome, Report
+from pysecbook.checker.runner import check_target, run_checks
 
-__all__ = ["CheckOutcome", "Config", "ConfigError", "Report", "check_target", "read_config",
-           "run_checks"]
+__all__ = ["CheckOutcome", "Config", "ConfigError", "Report", "check_target",
+           "load_config_file", "read_config", "run_checks"]

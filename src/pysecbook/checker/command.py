@@ -3,14 +3,17 @@
 TARGET may also be a requirement (``NAME``, ``NAME==VERSION``, any PEP 508 requirement that
 names no existing path) or, with ``-r FILE`` (repeatable) or a ``pylock.toml``, a whole lock
 file: the release is fetched from the one index pip would use, verified against its hash,
-and checked as a local archive (:mod:`pysecbook.checker.index`).
+and checked as a local archive (:mod:`pysecbook.checker.index`), with one verdict per
+dependency and one for the run.
 
-Exit codes: 0 when no must-do check fails; 1 when one fails or errs, or any file could not be
-scanned (an incomplete scan is not a pass), or a dependency could not be fetched or checked;
-2 for usage errors, an invalid ``[tool.pysecbook]`` table, an unreadable lock file, and a
-target that does not exist or cannot be read.
-Book pages: ``book/checklist/index``, ``book/checklist/ci`` and
-``book/checklist/before-install``.
+Exit codes: 0 the verdict is "pass"; 1 "blocked" (evidence of danger: a must-do check failed
+on evidence or could not run, or a file could not be scanned); 3 "review" (a must-do item
+cannot be shown from this artifact: check it by hand); 2 a usage error, invalid settings of
+your own, or a target that does not exist or cannot be read. Settings come from you (flags,
+``--config FILE``, your own project's ``[tool.pysecbook]``), never from someone else's
+target. For a requirement or a lock, a dependency that could not be fetched, verified or
+checked is blocked; an unreadable lock file is a usage error. Book pages:
+``book/checklist/index``, ``book/checklist/ci`` and ``book/checklist/before-install``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,21 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DIST_CHOICES = ("sdist", "wheel", "all")
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
 def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the ``check`` subcommand on the ``pysecbook`` parser."""
+    from pysecbook.checker.runner import DEFAULT_TIMEOUT
+    from pysecbook.checker.scan.pool import FILE_TIMEOUT
+
     p = subparsers.add_parser(
         "check",
         help="run the pre-run checklist on a project, an sdist, a wheel, an installed package, "
@@ -38,9 +54,12 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
         ".tar.gz/.zip, a wheel, a pylock.toml, or a requirement such as NAME==VERSION, fetched "
         "from the index), on an installed distribution (--installed NAME), or on every "
         "requirement of a lock file (-r FILE). Nothing of the target is imported, built, "
-        "installed or executed. Exit codes: 0 no must-do check failed; 1 a must-do check failed "
-        "or erred, a file could not be scanned, or a dependency could not be fetched or "
-        "checked; 2 usage error or unreadable target.",
+        "installed or executed, and nothing in it (its [tool.pysecbook] table, its '# nosec' "
+        "comments) changes its verdict, unless it is your own project (the current directory, "
+        "or --own-project). Exit codes: 0 pass; 1 blocked (evidence of danger, a file that "
+        "could not be scanned, or a dependency that could not be fetched, verified or "
+        "checked); 3 review (something a must-do item needs is not in this artifact: check it "
+        "by hand); 2 usage error or unreadable target.",
     )
     p.add_argument("target", metavar="TARGET", nargs="?",
                    help="directory, sdist, wheel, pylock.toml, or a requirement (NAME==VERSION)")
@@ -60,9 +79,22 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
     p.add_argument("--format", choices=("text", "json", "sarif", "markdown", "html"), default="text")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--fail-on", choices=("low", "medium", "high"), default="high",
-                   help="finding severity that fails the SAST check (default: high)")
+                   help="severity of a red flag that fails the SAST check (default: high)")
     p.add_argument("--jobs", metavar="N", type=int, default=None,
                    help="parallel scanning processes (default: number of cores)")
+    p.add_argument("--config", metavar="FILE",
+                   help="your settings: a TOML file with a [tool.pysecbook] table (skip, exclude)")
+    p.add_argument("--own-project", action="store_true",
+                   help="TARGET is your own project: honour its [tool.pysecbook] and '# nosec' "
+                   "(implied when TARGET is the current directory)")
+    p.add_argument("--exclude", metavar="GLOB", action="append", default=[],
+                   help="leave out paths matching GLOB (repeatable); excluded files are not scanned")
+    p.add_argument("--timeout", metavar="SECONDS", type=_positive, default=DEFAULT_TIMEOUT,
+                   help=f"deadline of the whole run (for a requirement or a lock: of each "
+                   f"archive's check); what is left is reported as not scanned "
+                   f"(default: {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--file-timeout", metavar="SECONDS", type=_positive, default=FILE_TIMEOUT,
+                   help=f"deadline of one file's scan (default: {FILE_TIMEOUT:g})")
     p.add_argument("--badge", metavar="FILE", help="also write an SVG badge of this run to FILE")
     p.add_argument("--osv-url", metavar="URL",
                    help="audit pinned dependencies (C3) against this OSV-compatible API, such "
@@ -93,9 +125,25 @@ def _progress_bar(enabled: bool, what: str = "scanning") -> Iterator[Callable[[i
         yield update
 
 
+def _write(text: str, path: str | None) -> None:
+    """Write a report to ``path`` or stdout; no character can make the writing fail."""
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8", errors="backslashreplace")
+        return
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    else:
+        stream.flush()
+        buffer.write(text.encode(encoding, "backslashreplace"))
+        buffer.flush()
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Run the checklist as the command line asked; returns the exit code."""
-    from pysecbook.checker import ConfigError, check_target
+    from pysecbook.checker import Config, ConfigError, check_target, load_config_file
     from pysecbook.checker.checklist.audit import audit_pins
     from pysecbook.checker.report.badge import badge_svg
     from pysecbook.checker.scan.model import TargetError
@@ -116,9 +164,14 @@ def run_check(args: argparse.Namespace) -> int:
     if mode is not None:
         return _run_index(args, mode, auditor)
     try:
+        settings = load_config_file(args.config) if args.config else Config()
+        if args.exclude:
+            settings = settings.merged(Config(exclude=tuple(args.exclude), sources=("--exclude",)))
         with _progress_bar(sys.stderr.isatty()) as progress:
             report = check_target(spec, installed=bool(args.installed), jobs=args.jobs,
-                                  fail_on=args.fail_on, progress=progress, auditor=auditor)
+                                  fail_on=args.fail_on, progress=progress, auditor=auditor,
+                                  settings=settings, own_project=args.own_project,
+                                  timeout=args.timeout, file_timeout=args.file_timeout)
     except TargetError as exc:
         return _error(str(exc).splitlines()[0] if str(exc) else f"cannot read {spec}")
     except ConfigError as exc:
@@ -132,15 +185,11 @@ def _write_report(args: argparse.Namespace, report: object,
     """Print or write ``report`` (and the badge); the report's exit code, or 2 on a write error."""
     from pysecbook.checker.report import render
 
-    to_file = args.output is not None
-    text = render(report, args.format, terminal=(not to_file and sys.stdout.isatty()))
+    text = render(report, args.format, terminal=(args.output is None and sys.stdout.isatty()))
     try:
-        if to_file:
-            Path(args.output).write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
+        _write(text, args.output)
         if badge is not None:
-            Path(args.badge).write_text(badge(), encoding="utf-8")
+            _write(badge(), args.badge)
     except OSError as exc:
         return _error(f"cannot write the report: {exc.strerror or exc}")
     return int(report.exit_code)  # type: ignore[attr-defined]
@@ -173,6 +222,8 @@ def _index_mode(args: argparse.Namespace) -> str | int | None:
         return None
     if args.badge:
         return _error("--badge is for a single local target, not for packages fetched from an index")
+    if args.own_project:
+        return _error("--own-project: a package fetched from an index is never your own project")
     if args.index_url and not args.index_url.startswith(("https://", "http://")):
         return _error("--index-url must be an http:// or https:// URL")
     return mode
@@ -185,15 +236,23 @@ def _run_index(args: argparse.Namespace, mode: str, auditor: Callable[..., objec
     from pysecbook.checker.index import (
         LockError, Options, check_lock, check_requirement, pip_index_config, read_locks,
     )
+    from pysecbook.checker.config import Config, ConfigError, load_config_file
     from pysecbook.checker.index.fetch import default_cache
 
+    try:
+        settings = load_config_file(args.config) if args.config else Config()
+    except ConfigError as exc:
+        return _error(str(exc))
+    if args.exclude:
+        settings = settings.merged(Config(exclude=tuple(args.exclude), sources=("--exclude",)))
     cache = Path(args.cache_dir) if args.cache_dir else default_cache()
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _error(f"cannot use the cache directory {cache}: {exc.strerror or exc}")
     options = Options(cache=cache, offline=args.offline, dist=args.dist, fail_on=args.fail_on,
-                      auditor=auditor)
+                      auditor=auditor, config=settings, timeout=args.timeout,
+                      file_timeout=args.file_timeout)
     jobs = args.jobs or os.cpu_count() or 1
     if mode == "requirement":
         config = pip_index_config(args.index_url)

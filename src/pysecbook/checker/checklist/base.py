@@ -8,7 +8,6 @@ has a level, an explanation with the fix, a ``url`` pointing at its section in t
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 from collections.abc import Callable
@@ -17,8 +16,8 @@ from datetime import date
 from typing import Any, ClassVar
 
 from pysecbook.checker.checklist.environment import RuntimeEnvironment, detect_environment
-from pysecbook.checker.scan.project import ProjectInfo, project_info
-from pysecbook.checker.scan.model import LEVELS, Finding, ScanOutcome, Target
+from pysecbook.checker.scan.targets.project import ProjectInfo, project_info
+from pysecbook.checker.scan.model import LEVELS, Finding, ScanOutcome, Target, Unscanned
 
 STATUSES = ("pass", "fail", "warn", "manual", "skip", "error")
 CHECK_LEVELS = ("must", "could")
@@ -66,6 +65,8 @@ class CheckContext:
     #: None: run pip-audit; a callable: use it instead (tests, or offline demonstrations).
     auditor: Callable[[list[tuple[str, str]]], Any] | None = None
     support_status: Callable[..., Any] | None = None
+    #: The target is the user's own project (its settings and nosec comments were honoured).
+    own_project: bool = False
     #: What the package index said about the target (an ``IndexFacts``), None for a local one.
     index: Any = None
 
@@ -79,7 +80,7 @@ class CheckContext:
 
     @functools.cached_property
     def project(self) -> ProjectInfo:
-        return project_info(self.target)
+        return project_info(self.target, self.outcome.setup_kwargs)
 
     @functools.cached_property
     def findings(self) -> list[Finding]:
@@ -95,9 +96,13 @@ class CheckContext:
 
     @functools.cached_property
     def unscanned(self) -> list[Any]:
+        """Everything that could not be read or scanned, each once: the reading's and the
+        scan's refusals, and declaration files an installer would read but this check cannot
+        (a requirements file in an undecodable encoding)."""
         seen: set[tuple[str, str]] = set()
         out = []
-        for u in [*self.target.unscanned, *self.outcome.unscanned]:
+        declared = [Unscanned(p, why) for p, why in sorted(self.project.unreadable.items())]
+        for u in [*self.target.unscanned, *self.outcome.unscanned, *declared]:
             if (u.path, u.reason) not in seen:
                 seen.add((u.path, u.reason))
                 out.append(u)
@@ -105,24 +110,9 @@ class CheckContext:
 
     @functools.cached_property
     def imports(self) -> dict[str, list[tuple[str, int]]]:
-        """Absolute imports of every Python file: module name -> [(path, line)]."""
-        found: dict[str, list[tuple[str, int]]] = {}
-        for f in self.target.files:
-            if not f.is_python or len(f.data) > 5_000_000:
-                continue
-            try:
-                tree = ast.parse(f.data)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue  # the scan reports unparsable files
-            for node in ast.walk(tree):
-                names: list[str] = []
-                if isinstance(node, ast.Import):
-                    names = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-                for name in names:
-                    found.setdefault(name, []).append((f.path, node.lineno))
-        return found
+        """Absolute imports of every Python file: module name -> [(path, line)], as the scan
+        read them in its workers (the checks never parse the target's code themselves)."""
+        return self.outcome.imports
 
 
 _REGISTRY: dict[str, type[Check]] = {}
@@ -137,6 +127,8 @@ class Check:
     #: with ``/`` replaced by ``-`` (``checklist-must-m1``).
     page: ClassVar[str] = "checklist/must"
     family: ClassVar[str] = ""
+    #: "target" for a check about the program, "machine" for one about where it would run.
+    judges: ClassVar[str] = "target"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

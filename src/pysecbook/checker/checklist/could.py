@@ -10,9 +10,8 @@ import fnmatch
 import functools
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from pysecbook.checker.checklist.audit import audit_pins
@@ -115,28 +114,6 @@ MAINTAINED_DAYS = 365
 ABANDONED_DAYS = 730
 
 
-def last_commit_date(root: str) -> date | None:
-    """The date of the last entry in ``.git/logs/HEAD``: read as a file, git never runs.
-
-    Running ``git log`` in a stranger's repository would read its ``.git/config``, which can
-    name programs to run (``core.fsmonitor``, ``core.pager``...). The reflog is plain text.
-    """
-    logs = Path(root, ".git", "logs", "HEAD")
-    try:
-        if logs.is_symlink() or not logs.is_file() or logs.stat().st_size > 50_000_000:
-            return None
-        with logs.open("rb") as fh:
-            fh.seek(max(0, logs.stat().st_size - 4096))
-            tail = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return None
-    for line in reversed(tail):
-        m = re.search(r"> (\d{9,11}) [+-]\d{4}\t", line)
-        if m:
-            return datetime.fromtimestamp(int(m.group(1)), tz=timezone.utc).date()
-    return None
-
-
 class C4(_Could):
     """Prefer actively maintained software"""
 
@@ -144,35 +121,36 @@ class C4(_Could):
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Unmaintained software keeps its vulnerabilities, and an abandoned package name can
-        be taken over. The check reads the last commit of a Git repository from its reflog
-        (as a file: git is never run in the target) or the newest file date of an archive, and
-        wants activity in the last year (warns after one year, fails after two). Fix: look for
-        a maintained fork or alternative, or be ready to maintain it yourself."""
+        be taken over. For a Git checkout the check reads the date of the commit HEAD names,
+        from the repository's objects (git never runs in the target, and its configuration is
+        never read), and wants a commit in the last year (warns after one year, fails after
+        two). An archive's file dates come from the tool that built it (reproducible builds
+        stamp 1980), so they say nothing about maintenance: there, look at the release
+        history, which for an archive fetched from an index is read from the index's upload
+        times (PEP 700), with the project's age. Fix: look for a maintained fork or alternative, or be ready to maintain it
+        yourself."""
         today = ctx.today
         assert today is not None  # nosec B101 - set by CheckContext.__post_init__
         if (from_index := index_evidence.c4(ctx, MAINTAINED_DAYS, ABANDONED_DAYS)) is not None:
             return from_index
-        if ctx.target.kind == "installed":
-            return CheckResult("manual", "an installed distribution carries no release date: look "
-                               "at its release history on PyPI")
-        newest: date | None = None
-        source = ""
-        if ctx.target.root:
-            newest = last_commit_date(ctx.target.root)
-            source = "last commit"
-        if newest is None:
-            stamps = [f.mtime for f in ctx.target.files if f.mtime]
-            if not stamps:
-                return CheckResult("manual", "no dates found: look at the project's history")
-            newest = datetime.fromtimestamp(max(stamps), tz=timezone.utc).date()
-            source = "newest file date"
+        head = ctx.outcome.head_commit
+        if head is None or getattr(head, "timestamp", None) is None:
+            why = getattr(head, "reason", "") if head is not None else ""
+            where = {"installed": "an installed distribution", "wheel": "a wheel",
+                     "sdist": "an sdist"}.get(ctx.target.kind, "a directory without Git history")
+            detail = (f"the Git history could not be read: {why}",) if why and why != "not a Git checkout" else ()
+            return CheckResult("manual", f"{where} carries no evidence of maintenance (file dates "
+                               "come from the build tool): look at the project's release and "
+                               "commit history", detail)
+        newest = datetime.fromtimestamp(head.timestamp, tz=timezone.utc).date()
         age = (today - newest).days
         if age < -1:
-            return CheckResult("warn", f"{source} {newest} is in the future: dates cannot be trusted")
+            return CheckResult("warn", f"the HEAD commit is dated {newest}, in the future: its "
+                               "date cannot be trusted")
         if age <= MAINTAINED_DAYS:
-            return CheckResult("pass", f"{source} {newest} ({max(age, 0)} days ago)")
+            return CheckResult("pass", f"last commit {newest} ({max(age, 0)} days ago)")
         verdict = "warn" if age <= ABANDONED_DAYS else "fail"
-        return CheckResult(verdict, f"{source} {newest}, {age} days ago: is it still maintained?")
+        return CheckResult(verdict, f"last commit {newest}, {age} days ago: is it still maintained?")
 
 
 SECURITY_FILES = re.compile(r"^(\.github/|docs/)?security\.(md|markdown|rst|adoc|txt)$", re.IGNORECASE)
@@ -187,11 +165,17 @@ class C5(_Could):
         """A security policy tells you (and researchers) how vulnerabilities are reported and
         fixed; without one, a reported flaw may simply sit in an issue tracker. The check looks
         for ``SECURITY.md`` where OpenSSF Scorecard looks (the root, ``.github/``, ``docs/``)
-        and for a security contact in the metadata (a ``Security`` project URL). Fix: ask the
-        authors how to report a vulnerability, and prefer projects that answer."""
+        and for a security contact in the metadata (a ``Security`` project URL). A wheel or an
+        sdist seldom ships the policy file, so there a missing one says where to look rather
+        than failing. Fix: ask the authors how to report a vulnerability, and prefer projects
+        that answer."""
         found = [f.path for f in ctx.target.files if SECURITY_FILES.match(f.path)]
         urls = [f"project URL {k}: {v}" for k, v in ctx.project.urls.items() if "security" in k.lower()]
         if found or urls:
             return CheckResult("pass", "security policy: " + ", ".join(found + urls))
+        if ctx.target.kind in ("wheel", "installed", "sdist"):
+            return CheckResult("manual", f"a {ctx.target.kind} rarely carries SECURITY.md and its "
+                               "metadata names no security contact: look in the project's "
+                               "repository", tuple(f"{k}: {v}" for k, v in list(ctx.project.urls.items())[:3]))
         return CheckResult("fail", "no SECURITY.md and no security contact in the metadata")
 

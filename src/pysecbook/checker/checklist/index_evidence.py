@@ -61,20 +61,20 @@ def m1(ctx: CheckContext) -> tuple[list[str], list[str]]:
     return bad, odd
 
 
-def m7(ctx: CheckContext) -> tuple[list[str], list[str]]:
-    """(signs, unverified claims) for M7 from PEP 740 provenance.
+def m7(ctx: CheckContext) -> tuple[str | None, list[str]]:
+    """(where to look, details) for M7 from PEP 740 provenance.
 
-    A verified attestation names the CI workflow that published this very file: a sign of an
-    automated release that anyone can read for a scan step, not a scan report. So it counts
-    as a sign to look at (M7 warns), never as a pass; an unverified one is only shown.
+    A verified attestation names the CI workflow that published this very file: the place to
+    read for a scan step, surer than the project's self-declared URLs. It is not a scan, so
+    M7 still asks the user to look there; every claim, verified or not, is shown.
     """
     facts = ctx.index
     if facts is None:
-        return [], []
-    signs = [f"{c.describe()}: read that workflow for a SAST step" for c in facts.provenance
-             if c.verified]
-    claims = [c.describe() for c in facts.provenance if not c.verified]
-    return signs, claims
+        return None, []
+    verified = [c for c in facts.provenance if c.verified]
+    where = (f"the CI that published {verified[0].filename} (verified PEP 740 provenance: "
+             f"{verified[0].publisher})" if verified else None)
+    return where, [c.describe() for c in facts.provenance]
 
 
 def c4(ctx: CheckContext, maintained_days: int, abandoned_days: int) -> CheckResult | None:

@@ -11,8 +11,12 @@ from collections import Counter
 from pysecbook.checker import typosquatting
 from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
+from pysecbook.checker.checklist.ci_evidence import ci_files, scanner_invocations
+from pysecbook.checker.checklist.licences import classify_license, identify_text
 from pysecbook.checker.scan.model import LEVELS
 
+__all__ = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "classify_license",
+           "project_repository"]
 
 
 class _Must(Check):
@@ -53,6 +57,9 @@ class M1(_Must):
             if dep.url:
                 bad.append(f"{dep.origin}:{dep.line or '?'}: {dep.name or dep.text} comes from "
                            f"{'a VCS repository' if dep.vcs else 'a URL'} ({dep.url})")
+            elif dep.local and dep.local.lstrip("-e ").strip() not in (".", "./"):
+                odd.append(f"{dep.origin}:{dep.line or '?'}: installs the local path "
+                           f"{dep.local!r}: make sure it is part of what you reviewed")
         if info.direct_url is not None:
             url = str(info.direct_url.get("url", ""))
             kind = ("a VCS checkout" if "vcs_info" in info.direct_url
@@ -65,8 +72,8 @@ class M1(_Must):
         if bad:
             return CheckResult("fail", f"{len(bad)} source(s) outside a trusted index", tuple(bad + odd))
         if odd:
-            return CheckResult("warn", "a replacement package index is configured: make sure "
-                               "it is a mirror you trust", tuple(odd))
+            return CheckResult("warn", f"{len(odd)} source(s) to confirm: a replacement index "
+                               "or a local path", tuple(odd))
         return CheckResult("pass", "no extra index, URL or VCS dependency, or look-alike name found")
 
 
@@ -78,41 +85,59 @@ class M2(_Must):
     def run(self, ctx: CheckContext) -> CheckResult:
         """Bandit reads every Python file of the target (nothing is executed) and pysecbook
         adds the red flags of malicious packages: code run at install time, ``.pth`` files,
-        ``exec`` of decoded data, hidden Unicode. A finding at or above the ``--fail-on``
-        severity (default: high), any red flag at or above it, or any file that could not be
-        scanned fails the check. Fix: read each finding; do not run the program until someone
-        who can read the code has explained every high-severity one."""
+        ``exec`` of decoded data, hidden Unicode, bytecode that differs from its source, and
+        every attempt of the target to silence the scan. A red flag at or above the
+        ``--fail-on`` severity (default: high), or a file that could not be scanned, fails
+        the check. A Bandit finding in someone else's code is a question for a person who
+        can read it, not proof of danger: at or above ``--fail-on`` it asks for that review;
+        in your own project it fails the check. Fix: read each finding; do not run the
+        program until someone who can read the code has explained every high-severity one."""
         threshold = LEVELS.index(ctx.fail_on)
+
+        def at_or_above(f: object) -> bool:
+            return f.severity in LEVELS and LEVELS.index(f.severity) >= threshold  # type: ignore[attr-defined]
+
         counts = Counter((f.severity, f.confidence) for f in ctx.findings)
-        blocking = [f for f in ctx.findings
-                    if f.severity in LEVELS and LEVELS.index(f.severity) >= threshold]
+        flags = [f for f in ctx.findings if f.source in ("redflag", "trust") and at_or_above(f)]
+        bandit = [f for f in ctx.findings if f.source == "bandit" and at_or_above(f)]
         table = ", ".join(
             f"{sev}: {sum(n for (s, _), n in counts.items() if s == sev)}"
             f" ({', '.join(f'{n} {c} confidence' for (s, c), n in sorted(counts.items()) if s == sev)})"
             for sev in reversed(LEVELS) if any(s == sev for s, _ in counts)
         )
-        nosec = f"; {ctx.outcome.nosec_count} '# nosec' comment(s) honoured" if ctx.outcome.nosec_count else ""
-        scanned = f"{ctx.outcome.files_scanned} Python file(s) scanned"
-        details = tuple(
-            f"{f.path}:{f.line or '-'}: {f.rule_id} [{f.severity}/{f.confidence}] {f.message}"
-            for f in blocking
-        ) + tuple(f"not scanned: {u.path}: {u.reason}" for u in ctx.unscanned)
+        nosec = f"; {ctx.outcome.nosec_count} '# nosec' suppression(s) honoured" if ctx.outcome.nosec_count else ""
+        scanned = f"{ctx.outcome.files_scanned} code file(s) scanned{nosec}"
+
+        def lines(found: list[object]) -> tuple[str, ...]:
+            return tuple(f"{f.path}:{f.line or '-'}: {f.rule_id} [{f.severity}/{f.confidence}] "  # type: ignore[attr-defined]
+                         f"{f.message}" for f in found)  # type: ignore[attr-defined]
+
+        unscanned = tuple(f"not scanned: {u.path}: {u.reason}" for u in ctx.unscanned)
         if ctx.unscanned:
             return CheckResult("fail", f"{len(ctx.unscanned)} file(s) could not be scanned: an "
-                               f"incomplete scan is not a pass ({scanned}{nosec})", details)
-        if blocking:
-            return CheckResult("fail", f"{len(blocking)} finding(s) at or above {ctx.fail_on} "
-                               f"severity; {table} ({scanned}{nosec})", details)
+                               f"incomplete scan is not a pass ({scanned})",
+                               lines(flags) + unscanned)
+        if flags:
+            return CheckResult("fail", f"{len(flags)} red flag(s) at or above {ctx.fail_on} "
+                               f"severity; {table} ({scanned})", lines(flags + bandit))
+        if bandit and ctx.own_project:
+            return CheckResult("fail", f"{len(bandit)} Bandit finding(s) at or above "
+                               f"{ctx.fail_on} severity in your own code; {table} ({scanned})",
+                               lines(bandit))
+        if bandit:
+            return CheckResult("manual", f"{len(bandit)} Bandit finding(s) at or above "
+                               f"{ctx.fail_on} severity: a question for someone who can read "
+                               f"the code, not proof of danger; {table} ({scanned})", lines(bandit))
         if ctx.findings:
-            return CheckResult("warn", f"findings below {ctx.fail_on} severity: {table} "
-                               f"({scanned}{nosec})")
-        return CheckResult("pass", f"no findings ({scanned}{nosec})")
+            return CheckResult("warn", f"findings below {ctx.fail_on} severity: {table} ({scanned})")
+        return CheckResult("pass", f"no findings ({scanned})")
 
 
 class M3(_Must):
     """Use a virtual environment"""
 
     family = "environment"
+    judges = "machine"
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """A program installed into the system interpreter can overwrite packages other
@@ -149,6 +174,8 @@ class M4(_Must):
         warn: list[str] = []
         for d in info.dependencies:
             where = f"{d.origin}:{d.line or '?'}"
+            if d.local:
+                continue  # a local project or path: M1 asks the reader to confirm it
             if d.error:
                 fail.append(f"{where}: unreadable requirement {d.text!r} ({d.error})")
             elif d.url:
@@ -157,6 +184,7 @@ class M4(_Must):
                 fail.append(f"{where}: {d.text} is not pinned")
             elif d.locked and not d.hashed:
                 warn.append(f"{where}: {d.text} is pinned without a hash")
+        fail += [f"{path}: {why}" for path, why in sorted(info.unreadable.items())]
         names = [d.name for d in info.dependencies if d.name]
         # A look-alike name is a reason to check the spelling, not proof: legitimate forks
         # (``nest-asyncio2``) and namesakes (``uri-template``) are one edit away too.
@@ -188,17 +216,19 @@ class M5(_Must):
     """Isolate higher-risk programs"""
 
     family = "environment"
+    judges = "machine"
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        """Python cannot sandbox Python: when a scan raises concerns (a medium or high
-        finding, a red flag, a file that could not be scanned), run the program only inside a
+        """Python cannot sandbox Python: when a scan raises concerns (a red flag of medium or
+        high severity, a file that could not be scanned), run the program only inside a
         sandbox managed from outside the interpreter, such as a container, a virtual machine or
         a BSD jail, with no access to your files, credentials or network beyond what it needs.
         This check compares the scan with the place ``pysecbook check`` runs in. Fix: rerun
         the program (and this check) inside a container or VM."""
         env = ctx.environment
         assert env is not None  # nosec B101 - set by CheckContext.__post_init__
-        concerns = [f for f in ctx.findings if f.source == "redflag" or f.severity in ("medium", "high")]
+        concerns = [f for f in ctx.findings
+                    if f.source in ("redflag", "trust") and f.severity in ("medium", "high")]
         n = len(concerns) + len(ctx.unscanned)
         if n == 0:
             return CheckResult("pass", "the scan raised no concern that calls for isolation")
@@ -208,41 +238,6 @@ class M5(_Must):
                            "container or VM: run the program in an isolated environment")
 
 
-FOSS_FILE_MARKERS = {
-    "MIT": b"Permission is hereby granted, free of charge",
-    "Apache-2.0": b"Apache License",
-    "BSD-3-Clause": b"Redistribution and use in source and binary forms",
-    "GPL-3.0-or-later": b"GNU GENERAL PUBLIC LICENSE",
-    "LGPL-3.0-or-later": b"GNU LESSER GENERAL PUBLIC LICENSE",
-    "MPL-2.0": b"Mozilla Public License",
-    "ISC": b"Permission to use, copy, modify, and/or distribute this software",
-    "Unlicense": b"This is free and unencumbered software",
-}
-
-
-def _foss_ids() -> frozenset[str]:
-    from importlib import resources
-
-    text = resources.files("pysecbook").joinpath("data/foss_licenses.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-
-
-def classify_license(expression: str) -> str:
-    """``free`` if every alternative of an SPDX expression has a FOSS licence, ``non-free``
-    if none has, ``unknown`` if it cannot be read."""
-    foss = _foss_ids()
-    tokens = re.split(r"\s+(?:OR|AND|WITH)\s+|[()]", expression.strip(), flags=re.IGNORECASE)
-    ids = [t.strip().upper().rstrip("+") for t in tokens if t.strip()]
-    if not ids:
-        return "unknown"
-    ids = [i for i in ids if "-EXCEPTION" not in i]
-    if any(i.startswith("LICENSEREF-") and "PROPRIETARY" in i for i in ids):
-        return "non-free"
-    if all(i in foss for i in ids):
-        return "free"
-    return "unknown"
-
-
 class M6(_Must):
     """Use free and open-source software"""
 
@@ -250,11 +245,12 @@ class M6(_Must):
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Open source is not automatically safer, but only code you (or someone you trust)
-        can read can be audited. The check looks for an SPDX licence expression in the
-        metadata (PEP 639 ``license``, ``License-Expression``), OSI-approved classifiers, and
-        licence files whose text it recognises. Fix: prefer software under a licence the OSI
-        or FSF approve; without any licence, the code is not open source whatever its
-        repository looks like."""
+        can read can be audited. The check reads an SPDX licence expression in the metadata
+        (PEP 639 ``license``, ``License-Expression``), OSI-approved classifiers, the free-text
+        licence field, and licence files, which count only when they hold a licence's own
+        text (every passage that carries its terms, not a phrase somewhere). Fix: prefer
+        software under a licence the OSI or FSF approve; without any licence, the code is not
+        open source whatever its repository looks like."""
         info = ctx.project
         evidence = []
         if info.license_expression:
@@ -263,38 +259,34 @@ class M6(_Must):
                 return CheckResult("pass", f"SPDX licence expression {info.license_expression!r}")
             if verdict == "non-free":
                 return CheckResult("fail", f"proprietary licence {info.license_expression!r}")
-            evidence.append(f"unrecognised licence expression {info.license_expression!r}")
+            evidence.append(f"licence expression {info.license_expression!r} is not a known "
+                            "free licence")
         osi = [c for c in info.license_classifiers if "OSI Approved" in c or "Free Software" in c]
         if osi:
             return CheckResult("pass", f"classifier {osi[0]!r}")
-        if info.license_text and classify_license(info.license_text) == "free":
-            return CheckResult("pass", f"licence field {info.license_text!r}")
+        if info.license_text and classify_license(info.license_text.strip()) == "free":
+            return CheckResult("pass", f"licence field {info.license_text.strip()[:80]!r}")
         for path, text in sorted(info.license_files.items()):
-            for spdx, marker in FOSS_FILE_MARKERS.items():
-                if marker.decode().lower() in text.lower():
-                    return CheckResult("pass", f"{path} reads like the {spdx} licence")
-            evidence.append(f"{path}: licence text not recognised")
-        if any("proprietary" in c.lower() for c in info.license_classifiers) or (
-            info.license_text and re.search(r"proprietary|all rights reserved", info.license_text, re.I)
-        ):
-            return CheckResult("fail", "the licence is proprietary", tuple(evidence))
-        if evidence:
+            spdx = identify_text(text)
+            if spdx:
+                return CheckResult("pass", f"{path} holds the text of the {spdx} licence")
+            evidence.append(f"{path}: not the text of a licence pysecbook knows")
+        proprietary = [c for c in info.license_classifiers if "proprietary" in c.lower()]
+        if info.license_text and info.license_text.strip().lower() in ("proprietary", "commercial"):
+            proprietary.append(f"licence field {info.license_text.strip()!r}")
+        if proprietary:
+            return CheckResult("fail", "the licence is proprietary", tuple(proprietary + evidence))
+        if evidence or info.license_text:
+            if info.license_text:
+                evidence.append(f"licence field {info.license_text.strip()[:80]!r}")
             return CheckResult("warn", "a licence is declared but not recognised as free: read it",
                                tuple(evidence))
         return CheckResult("fail", "no licence found: without one, nobody may legally audit or "
                            "reuse the code")
 
 
-SCAN_TOOLS = re.compile(
-    rb"\b(bandit|pysecbook(?:\s+check)?|semgrep|codeql|pip-audit|codeaudit|safety\s+(?:check|scan)"
-    rb"|snyk|sonar-scanner|osv-scanner)\b", re.IGNORECASE)
-CI_FILES = re.compile(
-    r"^(\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|\.pre-commit-config\.ya?ml|tox\.ini"
-    r"|noxfile\.py|Makefile|azure-pipelines\.ya?ml|\.circleci/config\.ya?ml|Jenkinsfile"
-    r"|\.ci/[^/]+|bitbucket-pipelines\.ya?ml)$")
-REPORT_FILES = re.compile(r"(^|/)([^/]*(bandit|sast|security|scan|audit)[^/]*\.(json|sarif|html|txt|md)"
-                          r"|[^/]+\.sarif)$", re.IGNORECASE)
-BADGE = re.compile(rb"(python code audit|codeaudit|pysecbook check|bandit-)", re.IGNORECASE)
+REPORT_FILES = re.compile(r"(^|/)[^/]+\.sarif$|(^|/)bandit[-_.][^/]*\.(json|html|txt|xml)$",
+                          re.IGNORECASE)
 
 
 class M7(_Must):
@@ -303,61 +295,88 @@ class M7(_Must):
     family = "project"
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        """Authors who scan their own code leave traces: a CI job or pre-commit hook that
-        runs a SAST tool (Bandit, Semgrep, CodeQL, pip-audit, pysecbook), or a scan report for
-        the released version. A badge alone is self-declared. Fix: if nothing is there, ask
-        the authors which SAST tool they use and for the scan report of the version you are
-        about to run; ``pysecbook check --format html`` produces one."""
-        ci, reports, badges = [], [], []
-        for f in ctx.target.files:
-            if CI_FILES.match(f.path):
-                m = SCAN_TOOLS.search(f.data)
-                if m:
-                    ci.append(f"{f.path} runs {m.group(0).decode(errors='replace')}")
-            elif REPORT_FILES.search(f.path) and not f.path.lower().endswith(("security.md", "security.txt")):
-                reports.append(f"{f.path} looks like a scan report")
-            elif f.path.count("/") == 0 and f.path.lower().startswith("readme") and BADGE.search(f.data):
-                badges.append(f"{f.path} shows a scan badge (self-declared)")
+        """Authors who scan their own code leave evidence where it runs on every change: a CI
+        step or a pre-commit hook that invokes a security scanner (Bandit, Semgrep, CodeQL,
+        pip-audit, OSV-Scanner, pysecbook...). A badge, a file name or a tool's
+        configuration shows intent at most. A wheel or an installed package carries no CI
+        configuration, so there the check says where to look: the project's repository.
+        Fix: if nothing is there, ask the authors which scanner they run and for its report
+        on the version you are about to run; ``pysecbook check --format html`` produces one."""
+        found = scanner_invocations(ctx.target)
+        if found:
+            return CheckResult("pass", "the authors' CI or pre-commit runs a security scanner",
+                               tuple(str(e) for e in found))
+        hints = [f"{f.path} looks like a scan report (a file, not a process)"
+                 for f in ctx.target.files if REPORT_FILES.search(f.path)]
         tool = ctx.project.pyproject.get("tool", {})
         if isinstance(tool, dict) and "bandit" in tool:
-            badges.append("pyproject.toml configures Bandit")
-        signs, claims = index_evidence.m7(ctx)
-        badges += signs
-        if ci or reports:
-            return CheckResult("pass", "the authors scan their code",
-                               tuple(ci + reports + badges + claims))
-        if badges:
-            return CheckResult("warn", "only a self-declared sign of scanning: ask for the report",
-                               tuple(badges + claims))
-        return CheckResult("fail", "no sign that the authors scan their code: ask which SAST "
-                           "tool they use and for the scan report of this version", tuple(claims))
+            hints.append("pyproject.toml configures Bandit, but nothing here runs it")
+        ci = ci_files(ctx.target)
+        if ci:
+            return CheckResult("warn", "the authors' CI runs no security scanner: your own scan "
+                               "(M2) is all there is; ask them", tuple(ci + hints))
+        if ctx.own_project:
+            return CheckResult("warn", "your project has no CI configuration that runs a "
+                               "security scanner: add a step or a pre-commit hook", tuple(hints))
+        published, claims = index_evidence.m7(ctx)
+        where = published or project_repository(ctx.project.urls)
+        look = f"look at {where}" if where else "find the project's repository"
+        return CheckResult("manual", f"this {ctx.target.kind} carries no CI configuration: "
+                           f"{look} for a CI step or pre-commit hook that runs a scanner",
+                           tuple(hints + claims))
+
+
+def project_repository(urls: dict[str, str]) -> str | None:
+    """The repository or home page among a project's URLs (its metadata's ``Project-URL``)."""
+    for key in ("source", "source code", "repository", "code", "github", "gitlab", "homepage", "home"):
+        for label, url in urls.items():
+            if label.strip().lower() == key:
+                return f"{label}: {url}"
+    return next((f"{label}: {url}" for label, url in urls.items()), None)
 
 
 class M8(_Must):
     """Keep Python and packages updated"""
 
     family = "environment"
+    judges = "machine"
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        """An interpreter past its end of life gets no security fixes, so every later
-        vulnerability in it stays open. The check reads the running interpreter's version
-        against the dated support table shipped with pysecbook (it says how old the table
-        is). Fix: move to a version that still gets fixes, and keep packages current with
-        ``pip list --outdated`` and ``pip install --upgrade`` inside the virtual environment."""
+        """Security fixes reach an interpreter only while its feature version is supported,
+        and only through new patch releases: a 3.11.7 runs on a supported branch and still
+        lacks every fix released in 3.11.8 and later. The check reads the running
+        interpreter's exact version against two dated tables shipped with pysecbook: the
+        support schedule of each feature version, and the newest patch release of each branch
+        with the security fixes released since (both say how old they are). A distribution's
+        interpreter may carry backported fixes under an old version number: read its package
+        changelog before you trust or dismiss the verdict. Fix: install the newest patch
+        release of a supported version, recreate virtual environments on it, and keep
+        packages current with ``pip list --outdated`` and ``pip install --upgrade`` inside the
+        virtual environment."""
         env = ctx.environment
         assert env is not None  # nosec B101 - set by CheckContext.__post_init__
         lookup = ctx.support_status
-        if lookup is None:
-            try:
+        try:
+            from pysecbook.checker.eol import patch_gap
+            if lookup is None:
                 from pysecbook.checker.eol import support_status as lookup
-            except ImportError:
-                return CheckResult("error", "the support table (pysecbook.checker.eol) is not available")
+        except ImportError:
+            return CheckResult("error", "the support table (pysecbook.checker.eol) is not available")
         status = lookup(env.python_version, ctx.today)
-        stale = (" (the table is old: check the Python developer's guide)",) if status.stale else ()
+        gap = None
+        if env.python_release is not None:
+            gap = patch_gap(env.python_release, ctx.today, distribution_build=env.distribution_build)
+        details = tuple(gap.details()) if gap is not None else ()
+        stale = status.stale or (gap is not None and gap.stale)
+        old = (" (the table is old: check the Python developer's guide)",) if status.stale else ()
         if status.status == "end-of-life":
-            return CheckResult("fail", status.message, stale)
-        if status.status in ("prerelease", "unknown") or status.stale:
-            return CheckResult("warn", status.message, stale)
+            return CheckResult("fail", status.message, old + details)
+        if gap is not None and gap.behind:
+            return CheckResult("fail", gap.summary(), (status.message, *old, *details))
+        if status.status in ("prerelease", "unknown") or stale:
+            return CheckResult("warn", status.message, old + details)
+        if gap is not None and gap.known:
+            return CheckResult("pass", f"{gap.summary()}. {status.message}", details)
         return CheckResult("pass", status.message)
 
 

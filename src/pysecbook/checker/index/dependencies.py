@@ -5,15 +5,18 @@ For each requirement: find the release on the one index pip would use
 fetch the others verified (:mod:`~pysecbook.checker.index.fetch`), read their PEP 740
 provenance, and run :func:`~pysecbook.checker.runner.check_target` on each local archive
 with the index's facts. Nothing fetched is built, installed, imported or run. Dependencies
-are checked in parallel worker processes, at most ``jobs`` at once, so that no more than
-``jobs`` archives are held in memory. Book page: ``book/checklist/before-install``.
+are fetched and checked ``jobs`` at a time, in threads of this process: fetching waits on
+the network, and each archive's code is parsed in the scanner's own isolated worker
+processes (:mod:`pysecbook.checker.scan.pool`, started by a forkserver, never forked from a
+process running threads). No more than ``jobs`` archives are held in memory at once. A
+fetched package is never the user's own project: its settings and ``# nosec`` comments are
+reported, never honoured. Book page: ``book/checklist/before-install``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +37,9 @@ from pysecbook.checker.index.outcome import DependencyCheck, FileCheck, LockRepo
 from pysecbook.checker.index.provenance import ProvenanceClaim, read_provenance
 from pysecbook.checker.index.release import IndexFile, NoRelease
 from pysecbook.checker.index.simple import IndexUnavailable, Settings, get_json, session
-from pysecbook.checker.runner import CheckOutcome
+from pysecbook.checker.config import Config
+from pysecbook.checker.results import CheckOutcome
+from pysecbook.checker.scan.pool import FILE_TIMEOUT
 
 __all__ = ["Options", "check_dependency", "check_lock", "check_requirement", "lock_outcomes"]
 
@@ -52,6 +57,11 @@ class Options:
     today: date | None = None
     auditor: Callable[[list[tuple[str, str]]], Any] | None = None
     verify_provenance: bool = True
+    #: The user's own settings (``--config``, ``--exclude``), for every archive checked.
+    config: Config | None = None
+    #: Deadline of each archive's check, and of each file's scan, in seconds.
+    timeout: float | None = 600.0
+    file_timeout: float = FILE_TIMEOUT
 
 
 def _provenance(http: Any, f: IndexFile, path: Path, options: Options) -> list[ProvenanceClaim]:
@@ -137,7 +147,9 @@ def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options,
         try:
             report = check_target(str(path), jobs=1, fail_on=options.fail_on,
                                   environment=options.environment, today=options.today,
-                                  auditor=options.auditor, index_facts=facts)
+                                  auditor=options.auditor, index_facts=facts,
+                                  settings=options.config, own_project=False,
+                                  timeout=options.timeout, file_timeout=options.file_timeout)
         except TargetError as exc:
             dep.files.append(FileCheck(f.filename, f.sha256, status, error=f"cannot be read: {exc}"))
             continue
@@ -153,7 +165,7 @@ def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options,
 def _outcome(check_id: str, result: CheckResult) -> CheckOutcome:
     cls = get_check(check_id)
     return CheckOutcome(cls.id, cls.level, cls.title(), result.status, result.summary,
-                        result.details, cls.url(), cls.explanation())
+                        result.details, cls.url(), cls.explanation(), cls.judges)
 
 
 def lock_outcomes(lock: Lock | None, config: IndexConfig) -> list[CheckOutcome]:
@@ -178,18 +190,16 @@ def _run(entries: Sequence[LockEntry], config: IndexConfig, options: Options, jo
                 progress(i, total)
         return out
     results: list[DependencyCheck | None] = [None] * total
-    # Forked workers, like the scanner's: the options travel once, each worker holds one
-    # archive at a time, and a worker that dies costs only its own dependency.
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, total),
-                                mp_context=multiprocessing.get_context("fork")) as pool:
+    with cf.ThreadPoolExecutor(max_workers=min(jobs, total),
+                               thread_name_prefix="pysecbook-dependency") as pool:
         futures = {pool.submit(check_dependency, e, config, options): i for i, e in enumerate(entries)}
         for n, future in enumerate(cf.as_completed(futures), 1):
             i = futures[future]
             try:
                 results[i] = future.result()
-            except Exception as exc:  # noqa: BLE001 - a crashed worker fails its dependency
+            except Exception as exc:  # noqa: BLE001 - a crash fails its dependency, not the run
                 results[i] = DependencyCheck(entries[i].requirement, entries[i].origin,
-                                             entries[i].name, error=f"the worker crashed: "
+                                             entries[i].name, error=f"the check crashed: "
                                              f"{type(exc).__name__}: {exc}")
             if progress:
                 progress(n, total)

@@ -4,7 +4,8 @@
 (its hash status and its full :class:`~pysecbook.checker.runner.Report`) or the reason it
 could not be fetched or checked. :class:`LockReport` holds them all with the checks that
 concern the lock as a whole (M1, M4). :func:`aggregate` is the one place that decides the
-verdicts and the exit code; a dependency that could not be fetched or checked fails it.
+verdicts (pass, review, blocked, as :mod:`pysecbook.checker.results` defines them) and the
+exit code; a dependency that could not be fetched or checked is blocked, never a pass.
 Data only: :mod:`pysecbook.checker.report.dependencies` formats it. Book page:
 ``book/checklist/before-install``.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from pysecbook import __version__
 from pysecbook.checker.index.config import IndexConfig
 from pysecbook.checker.index.facts import IndexFacts
-from pysecbook.checker.runner import CheckOutcome, Report
+from pysecbook.checker.results import ALWAYS_MANUAL, EXIT_CODES, CheckOutcome, Report
 from pysecbook.checker.scan.model import Finding, Unscanned
 
 __all__ = ["Aggregate", "DependencyCheck", "FileCheck", "LockReport", "aggregate"]
@@ -94,69 +95,109 @@ class DependencyCheck:
 class Aggregate:
     """The verdict of every dependency and of the whole run, and the exit code."""
 
-    verdicts: tuple[str, ...]  # per dependency: "pass", "fail" or "skipped"
-    #: Per dependency: the must-do checks its release does not pass (``M2``, ``M7``...).
+    #: Per dependency: "pass", "review", "blocked" (as :data:`~pysecbook.checker.results.VERDICTS`)
+    #: or "skipped" (an environment marker leaves it out here).
+    verdicts: tuple[str, ...]
+    #: Per dependency: the must-do checks its release does not pass (``M2``...) or cannot show.
     failed: tuple[tuple[str, ...], ...]
-    #: Per dependency: why it fails (None when it passes or is skipped).
+    #: Per dependency: why it is blocked or in review (None when it passes or is skipped).
     why: tuple[str | None, ...]
-    verdict: str  # "pass" or "fail"
+    verdict: str  # one of VERDICTS
     exit_code: int
     reasons: tuple[str, ...]
+    #: Must-do checks that judge this machine, not the dependencies (M3, M5, M8), not passed.
+    machine: tuple[CheckOutcome, ...] = ()
 
 
 #: Checks that look for evidence (a licence, signs of the authors' scanning): evidence in any
 #: file of a release counts for the whole release, since its wheels are built from its sdist
-#: and a wheel never carries the repository's CI files. Every other check fails a release
-#: when it fails on any one of its files.
+#: and a wheel never carries the repository's CI files. Every other check counts against a
+#: release when it does not pass on any one of its files.
 RELEASE_WIDE = ("M6", "M7")
+
+_RANK = {"pass": 0, "review": 1, "blocked": 2}
+
+
+def _release_checks(d: DependencyCheck) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(failed or erred, not shown) must-do checks of a release's files, judging the target."""
+    reports = [f.report for f in d.files if f.report is not None]
+    passing = {c.id for r in reports for c in r.target_checks if c.status == "pass"}
+
+    def counted(i: str) -> bool:
+        return not (i in RELEASE_WIDE and i in passing)
+
+    failed = [c.id for r in reports for c in r.failed_must if c.judges == "target"]
+    unshown = [c.id for r in reports for c in r.unshown_must if c.judges == "target"]
+    failed_ids = tuple(dict.fromkeys(i for i in failed if counted(i)))
+    return failed_ids, tuple(dict.fromkeys(i for i in unshown if counted(i) and i not in failed_ids))
+
+
+def _dependency_verdict(d: DependencyCheck) -> tuple[str, tuple[str, ...], str | None]:
+    """(verdict, checks not passed, why) of one dependency; it fails closed."""
+    failed, unshown = _release_checks(d)
+    if d.error:
+        return "blocked", failed, d.error
+    if not d.files:
+        return "blocked", failed, "no file was checked"
+    for f in d.files:
+        if not f.hash_status.startswith("verified"):
+            return "blocked", failed, f.hash_status
+        if f.report is None:
+            return "blocked", failed, f"{f.filename}: {f.error}"
+    if failed or d.unscanned:
+        what = [f"must-do check(s) not passed: {', '.join(failed)}"] if failed else []
+        what += [f"{len(d.unscanned)} file(s) not scanned"] if d.unscanned else []
+        return "blocked", failed + unshown, "; ".join(what)
+    if unshown:
+        return "review", unshown, f"not shown by these files, check by hand: {', '.join(unshown)}"
+    return "pass", (), None
 
 
 def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcome]) -> Aggregate:
-    """The one place verdicts are decided (adapt it here when ``Report`` gains its own).
+    """The one place the verdicts of a requirement or a lock are decided.
 
-    A dependency passes only when it was fetched, every file's hash was verified, every file
-    was scanned, and no must-do check fails (the :data:`RELEASE_WIDE` ones: on every file).
-    One that could not be fetched or checked fails (closed). The run passes when every
-    dependency not skipped passes, at least one was checked, and no must-do check on the
-    lock as a whole failed or erred. Exit code 0 for a pass, 1 otherwise.
+    Each dependency is judged as :class:`~pysecbook.checker.results.Report` judges one
+    artifact, on the checks about the program: **blocked** when it could not be fetched or
+    checked, a file's hash was not verified, a file was not scanned, or a must-do check
+    failed or erred (for the :data:`RELEASE_WIDE` ones: on every file); **review** when a
+    must-do item cannot be shown from its files; **pass** otherwise. The run takes the worst
+    of its dependencies, of the must-do checks on the lock as a whole (M1, M4), and of the
+    checks that judge this machine (M3, M5, M8: counted once, not per dependency, since
+    the dependencies would be installed here). A run in which no dependency was checked is
+    blocked. Exit codes as :data:`~pysecbook.checker.results.EXIT_CODES`.
     """
-    def failed_checks(d: DependencyCheck) -> tuple[str, ...]:
-        reports = [f.report for f in d.files if f.report is not None]
-        failing = [c.id for r in reports for c in r.failed_must]
-        passing = {c.id for r in reports for c in r.checks if c.status not in ("fail", "error")}
-        return tuple(dict.fromkeys(i for i in failing if not (i in RELEASE_WIDE and i in passing)))
-
-    def failure(d: DependencyCheck, failed: tuple[str, ...]) -> str | None:
-        if d.error:
-            return d.error
-        if not d.files:
-            return "no file was checked"
-        for f in d.files:
-            if not f.hash_status.startswith("verified"):
-                return f.hash_status
-            if f.report is None:
-                return f"{f.filename}: {f.error}"
-        what = [f"must-do check(s) not passed: {', '.join(failed)}"] if failed else []
-        what += [f"{len(d.unscanned)} file(s) not scanned"] if d.unscanned else []
-        return "; ".join(what) or None
-
     verdicts, failed_all, whys, reasons = [], [], [], []
     for d in dependencies:
-        failed = failed_checks(d)
+        if d.skipped and not d.error:
+            verdicts.append("skipped")
+            failed_all.append(())
+            whys.append(None)
+            continue
+        verdict, failed, why = _dependency_verdict(d)
+        verdicts.append(verdict)
         failed_all.append(failed)
-        why = None if d.skipped and not d.error else failure(d, failed)
         whys.append(why)
-        verdicts.append("skipped" if d.skipped and not d.error else "fail" if why else "pass")
         if why:
             reasons.append(f"{d.label}: {why}")
+    worst = max((_RANK[v] for v in verdicts if v in _RANK), default=None)
+    if worst is None:
+        worst = _RANK["blocked"]
+        reasons.append("no dependency was checked")
     for c in lock_checks:
         if c.level == "must" and c.status in ("fail", "error"):
             reasons.append(f"{c.id} on the whole run: {c.summary}")
-    passed = not reasons and any(v == "pass" for v in verdicts)
-    if not reasons and not passed:
-        reasons.append("no dependency was checked")
-    return Aggregate(tuple(verdicts), tuple(failed_all), tuple(whys), "pass" if passed else "fail",
-                     0 if passed else 1, tuple(reasons))
+            worst = _RANK["blocked"]
+        elif c.level == "must" and c.status == "manual" and c.id not in ALWAYS_MANUAL:
+            reasons.append(f"{c.id} on the whole run, not shown: {c.summary}")
+            worst = max(worst, _RANK["review"])
+    reports = [f.report for d in dependencies for f in d.files if f.report is not None]
+    machine = tuple(reports[0].machine_problems) if reports else ()
+    for c in machine:
+        reasons.append(f"this machine, {c.id} {c.status}: {c.summary}")
+        worst = _RANK["blocked"]
+    verdict = next(v for v, rank in _RANK.items() if rank == worst)
+    return Aggregate(tuple(verdicts), tuple(failed_all), tuple(whys), verdict,
+                     EXIT_CODES[verdict], tuple(reasons), machine)
 
 
 @dataclass
@@ -183,8 +224,12 @@ class LockReport:
         return self.outcome.exit_code
 
     @property
+    def verdict(self) -> str:
+        return self.outcome.verdict
+
+    @property
     def passed(self) -> bool:
-        return self.outcome.exit_code == 0
+        return self.outcome.verdict == "pass"
 
     def as_dict(self) -> dict[str, Any]:
         out = self.outcome
@@ -192,7 +237,8 @@ class LockReport:
             "tool": {"name": self.tool_name, "version": self.tool_version},
             "target": {"kind": self.kind, "source": self.source},
             "generated": self.generated.isoformat(timespec="seconds"),
-            "result": out.verdict, "reasons": list(out.reasons),
+            "verdict": out.verdict, "exit_code": out.exit_code, "reasons": list(out.reasons),
+            "machine": [c.as_dict() for c in out.machine],
             "index": {"url": self.config.index_url, "origin": self.config.origin,
                       "extra_sources": [{"option": s.option, "value": s.value, "origin": s.origin}
                                         for s in self.config.extra],

@@ -1,6 +1,7 @@
 """An SVG badge made from the scan that just ran: earned, not declared.
 
-The badge states the result, the date and the tool version of one real run, and its
+The badge states the project's own verdict (never the machine that ran the check: see
+:mod:`pysecbook.checker.results`), the date and the tool version of one real run, and its
 ``<title>`` and ``<desc>`` carry the target and the counts, so anyone can rerun the same
 command and compare. Nothing is fetched: the SVG is written locally.
 Book page: ``book/checklist/ci``.
@@ -10,9 +11,12 @@ from __future__ import annotations
 
 from html import escape
 
-from pysecbook.checker import Report
+from pysecbook.checker.report.safe import sanitized
+from pysecbook.checker.results import Report
 
 _CHAR = 6.5  # average glyph width of 11px Verdana, close enough for a badge
+_WORD = {"pass": "passed", "review": "review", "blocked": "blocked"}
+_COLOUR = {"pass": "#2e7d32", "review": "#0b4f6c", "blocked": "#c62828"}
 
 
 def _width(text: str) -> int:
@@ -21,9 +25,11 @@ def _width(text: str) -> int:
 
 def badge_svg(report: Report) -> str:
     """A flat two-part badge: ``pysecbook check | passed 2026-11-21``."""
+    report = sanitized(report)
+    verdict = report.target_verdict
     left = "pysecbook check"
-    right = f"{'passed' if report.passed else 'failed'} {report.generated:%Y-%m-%d}"
-    colour = "#2e7d32" if report.passed else "#c62828"
+    right = f"{_WORD[verdict]} {report.generated:%Y-%m-%d}"
+    colour = _COLOUR[verdict]
     lw, rw = _width(left), _width(right)
     total = lw + rw
     counts = report.counts()

@@ -23,6 +23,9 @@ class SourceFile:
     path: str
     data: bytes
     mtime: float | None = None
+    #: Only the first bytes were read: a large file that is data, not code (a shared
+    #: library, a data file), enough to tell what it is.
+    truncated: bool = False
 
     @property
     def is_python(self) -> bool:
@@ -93,4 +96,13 @@ class ScanOutcome:
     findings: list[Finding] = field(default_factory=list)
     unscanned: list[Unscanned] = field(default_factory=list)
     files_scanned: int = 0
+    #: nosec suppressions honoured (the user's own project only).
     nosec_count: int = 0
+    #: nosec comments found, honoured or refused: path -> lines.
+    nosec_lines: dict[str, list[int]] = field(default_factory=dict)
+    #: Absolute imports of every Python file: module name -> [(path, line)].
+    imports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Literal keyword arguments of ``setup()`` in the root setup.py, when it has one.
+    setup_kwargs: dict[str, object] | None = None
+    #: For a Git checkout: its HEAD commit (a :class:`~pysecbook.checker.scan.targets.git.HeadCommit`).
+    head_commit: object | None = None

@@ -4,9 +4,12 @@ Each rule has a stable id (``PSB-RF-...``), a severity, a CWE and a short messag
 finding names the file and the line. The rules:
 
 - ``PSB-RF-SETUP-PROCESS``, ``PSB-RF-SETUP-NETWORK``, ``PSB-RF-SETUP-EXEC``,
-  ``PSB-RF-SETUP-WRITE``: code in ``setup.py`` that spawns processes, touches the network,
+  ``PSB-RF-SETUP-WRITE``: install-time code that spawns processes, touches the network,
   runs ``exec``/``eval``, or writes outside the build (home directory, absolute paths,
-  site-packages). ``setup.py`` runs at install time, with the installing user's rights.
+  site-packages). Install-time code is ``setup.py`` and every other file a build backend
+  runs (an in-tree backend, ``hatch_build.py``...; the scan decides which, see
+  :func:`pysecbook.checker.scan.plan.install_time_paths`); it runs when the package is built
+  or installed, with the installing user's rights.
 - ``PSB-RF-PTH-EXEC``: a ``.pth`` file with a line starting with ``import``, which ``site``
   executes at every interpreter start.
 - ``PSB-RF-EXEC-DECODED``: ``exec``/``eval``/``compile`` of data decoded or decompressed on
@@ -44,10 +47,10 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {r.id: r for r in (
-    Rule("PSB-RF-SETUP-PROCESS", "high", 78, "setup.py starts a process at install time"),
-    Rule("PSB-RF-SETUP-NETWORK", "high", 494, "setup.py uses the network at install time"),
-    Rule("PSB-RF-SETUP-EXEC", "medium", 95, "setup.py runs exec/eval at install time"),
-    Rule("PSB-RF-SETUP-WRITE", "high", 506, "setup.py writes outside the build directory"),
+    Rule("PSB-RF-SETUP-PROCESS", "high", 78, "install-time code starts a process"),
+    Rule("PSB-RF-SETUP-NETWORK", "high", 494, "install-time code uses the network"),
+    Rule("PSB-RF-SETUP-EXEC", "medium", 95, "install-time code runs exec/eval"),
+    Rule("PSB-RF-SETUP-WRITE", "high", 506, "install-time code writes outside the build directory"),
     Rule("PSB-RF-PTH-EXEC", "medium", 506, ".pth file executes code at every interpreter start"),
     Rule("PSB-RF-EXEC-DECODED", "high", 506, "exec/eval of decoded or decompressed data"),
     Rule("PSB-RF-IMPORT-NETWORK", "high", 506, "network access at import time in __init__.py"),
@@ -57,6 +60,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("PSB-RF-NATIVE-BINARY", "medium", 506, "bundled native binary (cannot be reviewed)"),
     Rule("PSB-RF-TROJAN-SOURCE", "high", 1007, "bidirectional control character in source"),
     Rule("PSB-RF-INVISIBLE-CHAR", "medium", 1007, "invisible zero-width character in source"),
+    Rule("PSB-RF-BYTECODE", "medium", 506, "ships compiled bytecode"),
+    Rule("PSB-RF-BYTECODE-MISMATCH", "high", 506, "bytecode that differs from its source"),
+    Rule("PSB-RF-BYTECODE-SOURCELESS", "high", 506, "compiled bytecode without its source"),
+    Rule("PSB-TRUST-NOSEC", "low", 693, "the target's '# nosec' comments ask the scan to look away"),
+    Rule("PSB-TRUST-CONFIG", "medium", 693, "the target's configuration asks the checker to skip checks or files"),
 )}
 
 PROCESS_CALLS = frozenset({
@@ -116,11 +124,18 @@ _AST_TRIGGER = re.compile(rb"\b(?:exec|eval)\s*\(|" + b"|".join(
     re.escape(n.encode()) for n in STARTUP_NAMES))
 
 
-def _finding(rule_id: str, path: str, line: int | None, message: str) -> Finding:
+def finding(rule_id: str, path: str, line: int | None, message: str, *,
+            severity: str | None = None, confidence: str | None = None) -> Finding:
+    """A finding of the red-flag (or trust) rule ``rule_id``, with its registered CWE and,
+    unless given, its registered severity."""
     rule = RULES[rule_id]
-    return Finding(rule_id=rule_id, source="redflag", path=path, line=line,
-                   severity=rule.severity, confidence="high" if line else "medium",
-                   cwe=rule.cwe, message=message)
+    return Finding(rule_id=rule_id, source="trust" if rule_id.startswith("PSB-TRUST-") else "redflag",
+                   path=path, line=line, severity=severity or rule.severity,
+                   confidence=confidence or ("high" if line else "medium"), cwe=rule.cwe,
+                   message=message)
+
+
+_finding = finding
 
 
 # --------------------------------------------------------------------------- name resolution
@@ -285,12 +300,13 @@ def _import_time_nodes(tree: ast.Module) -> Iterator[ast.AST]:
 # --------------------------------------------------------------------------- the rules
 
 
-def _python_rules(path: str, tree: ast.Module) -> list[Finding]:
+def _python_rules(path: str, tree: ast.Module, install_time: bool) -> list[Finding]:
     nodes = list(ast.walk(tree))
     names = _Names(n for n in nodes if isinstance(n, ast.Import | ast.ImportFrom))
     found: list[Finding] = []
     base = path.rsplit("/", 1)[-1]
-    is_setup = path == "setup.py" or path.endswith("/setup.py") and path.count("/") <= 1
+    is_setup = install_time
+    when = f"{path} runs at install time and"
     statements = [n for n in nodes if isinstance(n, ast.Assign | ast.AnnAssign | ast.With)]
     assigned = _assignments(statements)
     decoded = _decoded_names(statements, names)
@@ -303,14 +319,11 @@ def _python_rules(path: str, tree: ast.Module) -> list[Finding]:
                                       f"{q}() of data decoded on the fly: the code that runs is "
                                       "hidden from review."))
             elif is_setup:
-                found.append(_finding("PSB-RF-SETUP-EXEC", path, line,
-                                      f"setup.py calls {q}() at install time."))
+                found.append(_finding("PSB-RF-SETUP-EXEC", path, line, f"{when} calls {q}()."))
         if is_setup and _is_process(q):
-            found.append(_finding("PSB-RF-SETUP-PROCESS", path, line,
-                                  f"setup.py calls {q}() at install time."))
+            found.append(_finding("PSB-RF-SETUP-PROCESS", path, line, f"{when} calls {q}()."))
         if is_setup and _is_network(q):
-            found.append(_finding("PSB-RF-SETUP-NETWORK", path, line,
-                                  f"setup.py calls {q}() at install time."))
+            found.append(_finding("PSB-RF-SETUP-NETWORK", path, line, f"{when} calls {q}()."))
         for dest in _write_targets(call, names):
             exprs = _resolve(dest, assigned)
             startup = next(filter(None, (_mentions(e, names, STARTUP_NAMES, dotted=False)
@@ -321,7 +334,7 @@ def _python_rules(path: str, tree: ast.Module) -> list[Finding]:
                                       "at every interpreter or shell start."))
             elif is_setup and _writes_outside(exprs, names):
                 found.append(_finding("PSB-RF-SETUP-WRITE", path, line,
-                                      "setup.py writes outside the build directory."))
+                                      f"{when} writes outside the build directory."))
     if base == "__init__.py":
         for call in _import_time_nodes(tree):
             q = names.qualified(call.func) or ""  # type: ignore[attr-defined]
@@ -345,23 +358,25 @@ def _writes_outside(exprs: list[ast.AST], names: _Names) -> bool:
     return False
 
 
-def needs_ast(path: str, data: bytes) -> bool:
+def needs_ast(path: str, data: bytes, install_time: bool = False) -> bool:
     """Whether the AST rules could fire on this Python file (a cheap test on the bytes)."""
     base = path.rsplit("/", 1)[-1]
-    return base in ("setup.py", "__init__.py") or _AST_TRIGGER.search(data) is not None
+    return install_time or base == "__init__.py" or _AST_TRIGGER.search(data) is not None
 
 
-def scan_python(path: str, data: bytes, tree: ast.Module | None = None) -> list[Finding]:
+def scan_python(path: str, data: bytes, tree: ast.Module | None = None, *,
+                install_time: bool = False) -> list[Finding]:
     """Red flags in one Python file: the AST rules (when ``tree`` is given or can be built)
-    and the text rules. A file that does not parse gets only the text rules."""
+    and the text rules. A file that does not parse gets only the text rules.
+    ``install_time`` says the file runs when the package is built or installed."""
     found = text_rules(path, data)
-    if tree is None and needs_ast(path, data):
+    if tree is None and needs_ast(path, data, install_time):
         try:
             tree = ast.parse(data, filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
     if tree is not None:
-        found += _python_rules(path, tree)
+        found += _python_rules(path, tree, install_time)
     return found
 
 
@@ -437,7 +452,9 @@ def scan_other(file: SourceFile) -> list[Finding]:
     path, data = file.path, file.data
     found: list[Finding] = []
     if path.endswith(".pth"):
-        text = data.decode("utf-8", errors="replace")
+        # Python 3.13 and later read a .pth file as UTF-8 with or without a byte-order mark
+        # (utf-8-sig), so a BOM in front of "import" no longer stops the line from running.
+        text = data.decode("utf-8-sig", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             if line.startswith(("import ", "import\t")):
                 found.append(_finding("PSB-RF-PTH-EXEC", path, number,

@@ -7,10 +7,11 @@ installed distribution, its ``dist-info`` files. Book page: ``book/checklist/mus
 
 from __future__ import annotations
 
-import ast
+import codecs
 import configparser
 import email.parser
 import json
+import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ class Dependency:
     pinned: bool = False
     hashed: bool = False
     error: str | None = None
+    #: A local directory or file (``-e .``, ``./vendor/pkg``): the path as written.
+    local: str | None = None
 
     @property
     def vcs(self) -> bool:
@@ -70,6 +73,8 @@ class ProjectInfo:
     pyproject: dict[str, Any] = field(default_factory=dict)
     metadata_file: str | None = None
     direct_url: dict[str, Any] | None = None
+    #: Declaration files that could not be read the way an installer reads them: path -> why.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 def _text(target: Target, path: str) -> str | None:
@@ -82,12 +87,52 @@ def _text(target: Target, path: str) -> str | None:
         return None
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+         (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_CODING = re.compile(rb"^[ \t]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def decode_like_pip(data: bytes) -> tuple[str | None, str | None]:
+    """A requirements file's text as pip reads it, or why it cannot be read that way.
+
+    pip honours a byte-order mark (UTF-8, UTF-16, UTF-32), then a ``coding:`` comment in the
+    first two lines, then falls back to UTF-8 on the machines this book targets.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), None
+            except UnicodeDecodeError as exc:
+                return None, f"starts with a {encoding} byte-order mark but is not {encoding} ({exc.reason})"
+    for line in data.split(b"\n", 2)[:2]:
+        match = _CODING.match(line)
+        if match:
+            name = match.group(1).decode("ascii", "replace")
+            try:
+                return data.decode(name), None
+            except (LookupError, UnicodeDecodeError) as exc:
+                return None, f"declares coding {name!r} but cannot be read with it ({exc})"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 and no byte-order mark or coding comment ({exc.reason})"
+
+
+def _is_local_path(text: str) -> bool:
+    return text in (".", "..") or text.startswith(("./", "../", "/", "file:")) or (
+        "/" in text and "://" not in text
+        and not re.match(r"^[A-Za-z0-9._-]+\s*(\[|@|[<>=!~;]|$)", text))
+
+
 def parse_requirement(text: str, origin: str, line: int | None, *, locked: bool,
                       hashed: bool = False) -> Dependency:
-    """A :class:`Dependency` from one requirement string (PEP 508 or a bare URL)."""
+    """A :class:`Dependency` from one requirement string (PEP 508, a bare URL or a local path)."""
     stripped = text.strip()
     if stripped.startswith(("-e ", "--editable ")):
         stripped = stripped.split(None, 1)[1].strip()
+    if stripped.startswith("file:") or _is_local_path(stripped.split(";", 1)[0].strip()):
+        return Dependency(stripped, origin, line, locked, local=stripped)
     if "://" in stripped and "@" not in stripped.split("://", 1)[0]:
         # a bare URL (pip accepts them in requirements files)
         return Dependency(stripped, origin, line, locked, url=stripped)
@@ -101,9 +146,30 @@ def parse_requirement(text: str, origin: str, line: int | None, *, locked: bool,
                       pinned=pinned, hashed=hashed)
 
 
-def _requirements_file(info: ProjectInfo, path: str, text: str) -> None:
-    """A requirements file; a ``.in`` file is pip-compile's input, so its entries are
-    abstract (unpinned on purpose), like ``[project] dependencies``."""
+#: How deep ``-r`` includes are followed.
+MAX_INCLUDES = 10
+
+
+def _requirements_file(info: ProjectInfo, target: Target, path: str,
+                       seen: set[str] | None = None) -> None:
+    """A requirements file, as pip reads it, with the files it includes (``-r``, ``-c``).
+
+    A ``.in`` file is pip-compile's input, so its entries are abstract (unpinned on purpose),
+    like ``[project] dependencies``. An include that leaves the target, loops or goes deeper
+    than :data:`MAX_INCLUDES` is recorded as unreadable.
+    """
+    seen = set() if seen is None else seen
+    if path in seen:
+        return
+    seen.add(path)
+    f = target.file(path)
+    if f is None:
+        info.unreadable[path] = "included by a requirements file, but not in the target"
+        return
+    text, why = decode_like_pip(f.data)
+    if text is None:
+        info.unreadable[path] = f"a requirements file pip would read, unreadable here: {why}"
+        return
     locked = not path.endswith(".in")
     logical: list[tuple[int, str]] = []
     buf, start = "", 0
@@ -126,10 +192,17 @@ def _requirements_file(info: ProjectInfo, path: str, text: str) -> None:
             if option in ("i", "index-url", "extra-index-url", "f", "find-links", "trusted-host"):
                 name = {"i": "index-url", "f": "find-links"}.get(option, option)
                 info.index_options.append(IndexOption(path, number, name, value.strip()))
-                continue
-            if option in ("e", "editable"):
+            elif option in ("e", "editable"):
                 info.dependencies.append(parse_requirement(value, path, number, locked=locked))
-            continue  # -r, -c and other options: not a dependency
+            elif option in ("r", "requirement", "c", "constraint"):
+                included = posixpath.normpath(posixpath.join(posixpath.dirname(path), value.strip()))
+                if included.startswith("../") or included.startswith("/") or "://" in value:
+                    info.unreadable[f"{path}:{number}"] = f"includes {value.strip()!r}, outside the target"
+                elif len(seen) > MAX_INCLUDES:
+                    info.unreadable[f"{path}:{number}"] = f"includes nested deeper than {MAX_INCLUDES} files"
+                elif option in ("r", "requirement"):
+                    _requirements_file(info, target, included, seen)
+            continue  # other options: not a dependency
         hashed = "--hash" in line
         requirement = re.split(r"\s--", line, maxsplit=1)[0]
         info.dependencies.append(
@@ -216,30 +289,19 @@ def _setup_cfg(info: ProjectInfo, text: str) -> None:
                 )
 
 
-def _setup_py(info: ProjectInfo, text: str) -> None:
-    """Literal keyword arguments of ``setup(...)``, read from the syntax tree only."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup"):
-            continue
-        for kw in node.keywords:
-            try:
-                value = ast.literal_eval(kw.value)
-            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-                continue
-            if kw.arg == "name" and isinstance(value, str):
-                info.name = info.name or value
-            elif kw.arg == "license" and isinstance(value, str):
-                info.license_text = info.license_text or value
-            elif kw.arg == "install_requires" and isinstance(value, (list, tuple)):
-                for req in value:
-                    if isinstance(req, str):
-                        info.dependencies.append(
-                            parse_requirement(req, "setup.py", kw.value.lineno, locked=False)
-                        )
+def _setup_py(info: ProjectInfo, kwargs: dict[str, Any]) -> None:
+    """Literal keyword arguments of ``setup(...)``, as the scan read them from its syntax
+    tree in an isolated worker (:func:`pysecbook.checker.scan.filescan.setup_kwargs`)."""
+    line = kwargs.get("_line") if isinstance(kwargs.get("_line"), int) else None
+    if isinstance(kwargs.get("name"), str):
+        info.name = info.name or kwargs["name"]
+    if isinstance(kwargs.get("license"), str):
+        info.license_text = info.license_text or kwargs["license"]
+    requires = kwargs.get("install_requires")
+    if isinstance(requires, (list, tuple)):
+        for req in requires:
+            if isinstance(req, str):
+                info.dependencies.append(parse_requirement(req, "setup.py", line, locked=False))
 
 
 def _metadata(info: ProjectInfo, path: str, text: str) -> None:
@@ -267,8 +329,11 @@ def _metadata(info: ProjectInfo, path: str, text: str) -> None:
 LICENSE_FILE = re.compile(r"(^|/)(licen[cs]e|copying|notice)([-_.][^/]*)?$", re.IGNORECASE)
 
 
-def project_info(target: Target) -> ProjectInfo:
-    """Everything the target declares, from the files it has (never by running them)."""
+def project_info(target: Target, setup_kwargs: dict[str, Any] | None = None) -> ProjectInfo:
+    """Everything the target declares, from the files it has (never by running them).
+
+    ``setup_kwargs`` are the literal ``setup()`` arguments the scan read from ``setup.py``.
+    """
     info = ProjectInfo()
     text = _text(target, "pyproject.toml")
     if text is not None:
@@ -276,14 +341,12 @@ def project_info(target: Target) -> ProjectInfo:
     text = _text(target, "setup.cfg")
     if text is not None:
         _setup_cfg(info, text)
-    text = _text(target, "setup.py")
-    if text is not None:
-        _setup_py(info, text)
+    if setup_kwargs:
+        _setup_py(info, setup_kwargs)
+    requirement_files: set[str] = set()
     for f in target.files:
         if _REQ_FILE.search(f.path) and f.path.count("/") <= 1:
-            text = _text(target, f.path)
-            if text is not None:
-                _requirements_file(info, f.path, text)
+            _requirements_file(info, target, f.path, requirement_files)
         name = f.path.rsplit("/", 1)[-1]
         depth = f.path.count("/")
         in_dist_info = ".dist-info/" in f.path or ".egg-info/" in f.path

@@ -1,0 +1,190 @@
+"""The wheels of the most downloaded projects on PyPI: pinned, fetched, checked, never run.
+
+``bench/top-wheels.json`` pins one wheel per project (name, version, file name, SHA-256),
+ranked as in ``src/pysecbook/data/popular_pypi.txt``. ``make bench`` fetches each file from
+the index pip is configured with (the Simple API, PEP 691 JSON), verifies its SHA-256 before
+anything reads it, caches it under ``bench/cache/wheels``, and runs ``pysecbook check`` on it
+as a reader would. Nothing is installed, imported or executed. ``--refresh-wheels`` rewrites
+the list with each project's newest wheel for this platform (pure-Python first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LIST = HERE / "top-wheels.json"
+CACHE = HERE / "cache" / "wheels"
+POPULAR = ROOT / "src" / "pysecbook" / "data" / "popular_pypi.txt"
+ACCEPT = "application/vnd.pypi.simple.v1+json"
+FETCH_TIMEOUT = 120
+
+
+def index_url() -> str:
+    """The index pip would use: ``PIP_INDEX_URL``, or pip's own default (PyPI)."""
+    configured = os.environ.get("PIP_INDEX_URL")
+    if configured:
+        return configured.rstrip("/") + "/"
+    from pip._internal.models.index import PyPI  # the URL pip itself defaults to
+
+    return PyPI.simple_url.rstrip("/") + "/"
+
+
+def project_files(name: str, index: str | None = None) -> list[dict[str, Any]]:
+    """The files of a project on the index (PEP 691 JSON)."""
+    url = urllib.parse.urljoin(index or index_url(), f"{name}/")
+    request = urllib.request.Request(url, headers={"Accept": ACCEPT})
+    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - the configured index
+        data = json.load(response)
+    return [dict(f, _base=url) for f in data.get("files", [])]
+
+
+def _wheel_rank(filename: str) -> int | None:
+    if not filename.endswith(".whl"):
+        return None
+    tags = filename[:-4].split("-")[-3:]
+    python, abi, platform = tags
+    if platform == "any" and "py3" in python:
+        return 0
+    if "cp311" in python and "x86_64" in platform and "manylinux" in platform:
+        return 1
+    if abi == "abi3" and "x86_64" in platform and "manylinux" in platform:
+        return 2
+    return None
+
+
+def newest_wheel(name: str) -> dict[str, str] | None:
+    """The newest release's best wheel for this machine: pure Python, else CPython 3.11."""
+    from packaging.utils import parse_wheel_filename
+    from packaging.version import InvalidVersion
+
+    best: tuple[Any, int, dict[str, Any]] | None = None
+    for f in project_files(name):
+        rank = _wheel_rank(f["filename"])
+        if rank is None or f.get("yanked"):
+            continue
+        try:
+            _, version, _, _ = parse_wheel_filename(f["filename"])
+        except (ValueError, InvalidVersion):
+            continue
+        if version.is_prerelease:
+            continue
+        key = (version, -rank)
+        if best is None or key > (best[0], -best[1]):
+            best = (version, rank, f)
+    if best is None:
+        return None
+    f = best[2]
+    return {"name": name, "version": str(best[0]), "filename": f["filename"],
+            "sha256": f["hashes"]["sha256"]}
+
+
+def refresh_list(count: int = 100) -> list[dict[str, str]]:
+    names = [line.strip() for line in POPULAR.read_text("utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    chosen: list[dict[str, str]] = []
+    for name in names:
+        if len(chosen) == count:
+            break
+        try:
+            entry = newest_wheel(name)
+        except OSError as exc:
+            print(f"top wheels: {name}: {exc}", file=sys.stderr)
+            continue
+        if entry:
+            chosen.append(entry)
+    LIST.write_text(json.dumps({"_about": "One wheel per project, ranked as popular_pypi.txt; "
+                                          "written by bench/topwheels.py --refresh-wheels",
+                                "wheels": chosen}, indent=1) + "\n", "utf-8")
+    return chosen
+
+
+def pinned() -> list[dict[str, str]]:
+    return list(json.loads(LIST.read_text("utf-8"))["wheels"])
+
+
+def fetch(entry: dict[str, str]) -> Path:
+    """The pinned wheel in the cache, downloaded and verified first if it is not there."""
+    path = CACHE / entry["filename"]
+    if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]:
+        return path
+    files = {f["filename"]: f for f in project_files(entry["name"])}
+    if entry["filename"] not in files:
+        raise OSError(f"{entry['filename']} is not on the index")
+    url = urllib.parse.urljoin(files[entry["filename"]]["_base"], files[entry["filename"]]["url"])
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - from the index's own answer
+        data = response.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry["sha256"]:
+        raise OSError(f"{entry['filename']}: SHA-256 {digest} is not the pinned {entry['sha256']}")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def check_one(path: Path, pysecbook: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    done = subprocess.run([pysecbook, "check", str(path), "--format", "json", "--jobs", "1",
+                           "--timeout", "300"], capture_output=True, text=True, timeout=600,
+                          check=False)
+    seconds = time.perf_counter() - start
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        return {"file": path.name, "error": (done.stderr.strip().splitlines() or ["no output"])[-1],
+                "seconds": seconds}
+    high_flags = [f for f in report["findings"] if f["source"] in ("redflag", "trust")
+                  and f["severity"] == "high"]
+    return {"file": path.name, "target_verdict": report["target_verdict"],
+            "verdict": report["verdict"], "exit_code": done.returncode, "seconds": seconds,
+            "evidence": [e for e in report["evidence"] if " not shown: " not in e],
+            "high_red_flags": [f"{f['rule_id']} {f['path']}" for f in high_flags],
+            "unscanned": len(report["unscanned"])}
+
+
+def bench_top_wheels(pysecbook: str, *, jobs: int = 2) -> dict[str, Any]:
+    """Check every pinned wheel; the share blocked, and each block's evidence."""
+    entries = pinned()
+    paths, errors = [], []
+    for entry in entries:
+        try:
+            paths.append(fetch(entry))
+        except OSError as exc:
+            errors.append(f"{entry['filename']}: {exc}")
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(lambda p: check_one(p, pysecbook), paths))
+    wall = time.perf_counter() - start
+    checked = [r for r in results if "target_verdict" in r]
+    blocked = [r for r in checked if r["target_verdict"] == "blocked"]
+    counts = {v: sum(r["target_verdict"] == v for r in checked) for v in ("pass", "review", "blocked")}
+    return {
+        "wheels": len(entries), "checked": len(checked), "fetch_errors": errors,
+        "check_errors": [r for r in results if "error" in r], "verdicts": counts,
+        "blocked_share": len(blocked) / len(checked) if checked else None,
+        "high_red_flag_share": (sum(bool(r["high_red_flags"]) for r in checked) / len(checked)
+                                if checked else None),
+        "blocked": [{"file": r["file"], "evidence": r["evidence"], "high_red_flags": r["high_red_flags"]}
+                    for r in blocked],
+        "wall_seconds": wall, "results": results,
+    }
+
+
+if __name__ == "__main__":
+    if "--refresh-wheels" in sys.argv:
+        print(f"{len(refresh_list())} wheels pinned in {LIST}")
+    else:
+        print(json.dumps(bench_top_wheels(str(ROOT / ".venv" / "bin" / "pysecbook")), indent=1))

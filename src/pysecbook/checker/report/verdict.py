@@ -1,0 +1,48 @@
+"""The words of a verdict, shared by every format: what it means and what to do next.
+
+Book page: ``book/checklist/index`` (section "Reading the verdict").
+"""
+
+from __future__ import annotations
+
+from pysecbook.checker.results import Report
+
+__all__ = ["HEADLINES", "headline", "machine_line", "next_step"]
+
+HEADLINES = {
+    "blocked": "BLOCKED: evidence of danger",
+    "review": "REVIEW: not shown by this artifact, check by hand",
+    "pass": "PASS: every must-do item that can be checked passed, and every file was scanned",
+}
+
+NEXT_STEPS = {
+    "blocked": "Do not run it. Read the evidence; a person who can read the code must explain "
+               "every item before anyone runs it.",
+    "review": "Nothing here shows danger, and something a must-do item needs is not in this "
+              "artifact: look where each item says, then decide.",
+    "pass": "Run it only as the checklist says: in a virtual environment or an isolated "
+            "machine, with a recovery plan (M9).",
+}
+
+
+def headline(report: Report) -> str:
+    """One line: the deciding verdict and its reasons."""
+    verdict = report.deciding_verdict
+    reasons = report.evidence()
+    tail = f" ({'; '.join(reasons)})" if reasons and verdict != "pass" else ""
+    return HEADLINES[verdict] + tail
+
+
+def machine_line(report: Report) -> str | None:
+    """For the user's own project: a machine problem, printed beside the project's verdict."""
+    problems = report.machine_problems
+    if not problems:
+        return None
+    listed = "; ".join(f"{c.id} {c.status}: {c.summary}" for c in problems)
+    if report.own_project:
+        return f"This machine (not the project): {listed}"
+    return f"This machine: {listed}"
+
+
+def next_step(report: Report) -> str:
+    return NEXT_STEPS[report.deciding_verdict]
