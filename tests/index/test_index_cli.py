@@ -48,10 +48,13 @@ def test_a_name_passes_and_a_pinned_malicious_one_fails(demo, check) -> None:
     code, out, err = check("tidy-notes", "--index-url", demo.urls["main"])
     assert (code, err) == (0, "")
     assert "tidy-notes==1.2.0  PASS  red flags 0  unscanned 0  hash: verified against the index  -" in out
+    assert "PASS: every dependency was fetched, verified against its hash, and passed" in out
     assert "--- tidy_notes-1.2.0-py3-none-any.whl ---" in out  # each file's full checklist follows
     code, out, _ = check("snoopy==0.0.1", "--index-url", demo.urls["main"], "--dist", "sdist")
     assert code == 1
-    assert "snoopy==0.0.1  FAIL  red flags 3" in out and "PSB-RF-SETUP-PROCESS" in out
+    assert "snoopy==0.0.1  BLOCKED  red flags 3" in out and "PSB-RF-SETUP-PROCESS" in out
+    assert "\nBLOCKED: evidence of danger (2 reason(s), listed above)\nDo not install it." in out
+    assert "  - this machine, M5 fail: the scan raised" in out  # once, for the run
 
 
 def test_a_lock_file_in_every_format(demo, check, tmp_path: Path) -> None:
@@ -60,9 +63,9 @@ def test_a_lock_file_in_every_format(demo, check, tmp_path: Path) -> None:
     code, out, _ = check("-r", str(lock), "--index-url", demo.urls["main"], "--format", "json",
                          "--jobs", "2")
     data = json.loads(out)
-    assert code == 1 and data["result"] == "fail"
+    assert (code, data["verdict"], data["exit_code"]) == (1, "blocked", 1)
     rows = {d["requirement"]: d for d in data["dependencies"]}
-    assert [d["verdict"] for d in data["dependencies"]] == ["pass", "fail", "fail"]
+    assert [d["verdict"] for d in data["dependencies"]] == ["pass", "blocked", "blocked"]
     assert rows["old-parser==2.0.0"]["failed_checks"] == ["M1"]
     assert rows["old-parser==2.0.0"]["index"]["yanked_reason"] == \
         "2.0.0 reads dates in the wrong time zone; use 2.0.1"
@@ -81,20 +84,26 @@ def test_a_lock_file_in_every_format(demo, check, tmp_path: Path) -> None:
         "logicalLocations", [{}])[0].get("name") == "old-parser==2.0.0")
     assert m1["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "old_parser-2.0.0.tar.gz/pyproject.toml"  # the archive's manifest, inside the archive
-    for fmt, marker in (("markdown", "| old-parser==2.0.0 | FAIL |"), ("html", "<td class=\"fail\">FAIL</td>"),
-                        ("text", "Why it fails:")):
+    for fmt, marker in (("markdown", "| old\\-parser==2.0.0 | BLOCKED |"),
+                        ("html", "<td class=\"blocked\">BLOCKED</td>"), ("text", "\nWhy:\n")):
         code, out, _ = check("-r", str(lock), "--index-url", demo.urls["main"], "--format", fmt)
         assert code == 1 and marker in out, fmt
 
 
 def test_hostile_strings_from_the_index_are_escaped_in_every_format(demo, check, tmp_path: Path) -> None:
     f = demo.indexes["main"].projects["acme-utils"][0]
-    served = ServedIndex({"acme-utils": [ServedFile(f.path, f.upload_time, yanked=HOSTILE)]})
+    # A yank reason and a provenance publisher, both chosen by whoever runs the index.
+    document = {"version": 1, "attestation_bundles": [{
+        "publisher": {"kind": "GitHub", "repository": HOSTILE, "workflow": "release.yml"},
+        "attestations": []}]}
+    served = ServedIndex({"acme-utils": [ServedFile(f.path, f.upload_time, yanked=HOSTILE,
+                                                    provenance=document)]})
     with serve({"h": served}) as urls:
         outputs = {fmt: check("acme-utils==1.0.0", "--index-url", urls["h"], "--format", fmt)[1]
-                   for fmt in ("text", "html", "markdown", "json")}
-    assert "\x1b" not in outputs["text"] and "\u202e" not in outputs["text"]
-    assert "\\x1b[2J\\x1b[31mSAFE" in outputs["text"]
+                   for fmt in ("text", "html", "markdown", "json", "sarif")}
+    for fmt, text in outputs.items():
+        assert not {"\x1b", "\u202e"} & set(text), fmt
+    assert "\\x1b[2J\\x1b[31mSAFE" in outputs["text"] and "\\u202e" in outputs["text"]
     assert "<script>" not in outputs["html"] and "&lt;script&gt;alert(1)" in outputs["html"]
 
     class Scripts(html.parser.HTMLParser):
@@ -106,10 +115,16 @@ def test_hostile_strings_from_the_index_are_escaped_in_every_format(demo, check,
     parser = Scripts()
     parser.feed(outputs["html"])
     assert "script" not in parser.found
-    row = next(line for line in outputs["markdown"].splitlines() if line.startswith("| acme-utils"))
-    assert row.count(" | ") == 5 and "\x1b" not in outputs["markdown"]
-    reasons = json.loads(outputs["json"])["dependencies"][0]["index"]["yanked_reason"]
-    assert reasons == HOSTILE  # JSON keeps the exact string; its consumer escapes it
+    row = next(line for line in outputs["markdown"].splitlines() if line.startswith("| acme\\-utils"))
+    assert row.count(" | ") == 5 and "<script>" not in outputs["markdown"]
+    index = json.loads(outputs["json"])["dependencies"][0]["index"]
+    # JSON carries the sanitised string, as every format does: escapes, not controls.
+    clean = "<script>alert(1)</script> \\x1b[2J\\x1b[31mSAFE\\x1b[0m | `x` \\u202e"
+    assert index["yanked_reason"] == clean
+    assert index["provenance"][0]["publisher"] == f"GitHub: repository {clean}, workflow release.yml"
+    sarif = json.loads(outputs["sarif"])
+    texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    assert any(clean in t for t in texts)
 
 
 @pytest.mark.parametrize(("args", "message"), [

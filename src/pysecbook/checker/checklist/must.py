@@ -303,9 +303,10 @@ class M7(_Must):
         Fix: if nothing is there, ask the authors which scanner they run and for its report
         on the version you are about to run; ``pysecbook check --format html`` produces one."""
         found = scanner_invocations(ctx.target)
+        published, claims = index_evidence.m7(ctx)  # PEP 740: who published the file
         if found:
             return CheckResult("pass", "the authors' CI or pre-commit runs a security scanner",
-                               tuple(str(e) for e in found))
+                               tuple(str(e) for e in found) + tuple(claims))
         hints = [f"{f.path} looks like a scan report (a file, not a process)"
                  for f in ctx.target.files if REPORT_FILES.search(f.path)]
         tool = ctx.project.pyproject.get("tool", {})
@@ -314,11 +315,10 @@ class M7(_Must):
         ci = ci_files(ctx.target)
         if ci:
             return CheckResult("warn", "the authors' CI runs no security scanner: your own scan "
-                               "(M2) is all there is; ask them", tuple(ci + hints))
+                               "(M2) is all there is; ask them", tuple(ci + hints + claims))
         if ctx.own_project:
             return CheckResult("warn", "your project has no CI configuration that runs a "
                                "security scanner: add a step or a pre-commit hook", tuple(hints))
-        published, claims = index_evidence.m7(ctx)
         where = published or project_repository(ctx.project.urls)
         look = f"look at {where}" if where else "find the project's repository"
         return CheckResult("manual", f"this {ctx.target.kind} carries no CI configuration: "

@@ -190,8 +190,12 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
         elif c.level == "must" and c.status == "manual" and c.id not in ALWAYS_MANUAL:
             reasons.append(f"{c.id} on the whole run, not shown: {c.summary}")
             worst = max(worst, _RANK["review"])
-    reports = [f.report for d in dependencies for f in d.files if f.report is not None]
-    machine = tuple(reports[0].machine_problems) if reports else ()
+    problems = [c for d in dependencies for f in d.files if f.report is not None
+                for c in f.report.machine_problems]
+    first: dict[str, CheckOutcome] = {}
+    for c in problems:
+        first.setdefault(c.id, c)
+    machine = tuple(first.values())
     for c in machine:
         reasons.append(f"this machine, {c.id} {c.status}: {c.summary}")
         worst = _RANK["blocked"]
