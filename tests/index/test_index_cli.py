@@ -53,7 +53,7 @@ def test_a_name_passes_and_a_pinned_malicious_one_fails(demo, check) -> None:
     code, out, _ = check("snoopy==0.0.1", "--index-url", demo.urls["main"], "--dist", "sdist")
     assert code == 1
     assert "snoopy==0.0.1  BLOCKED  red flags 3" in out and "PSB-RF-SETUP-PROCESS" in out
-    assert "\nBLOCKED: evidence of danger (2 reason(s), listed above)\nDo not install it." in out
+    assert "\nBLOCKED: evidence of danger (2 reason(s), listed above)\nDo not install it yet." in out
     assert "  - this machine, M5 fail: the scan raised" in out  # once, for the run
 
 

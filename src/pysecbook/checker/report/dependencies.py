@@ -36,8 +36,9 @@ __all__ = ["NEXT_STEPS", "lock_html", "lock_json", "lock_markdown", "lock_sarif"
 
 #: What to do with each verdict, before installing.
 NEXT_STEPS = {
-    "blocked": "Do not install it. Read why each dependency is blocked; one that could not be "
-               "fetched or verified was not checked at all.",
+    "blocked": "Do not install it yet. Read each reason: a dependency that could not be "
+               "fetched or verified was not checked at all; a problem of this machine is fixed "
+               "on the machine, whatever the packages.",
     "review": "Nothing here shows danger, and something a must-do item needs is not in these "
               "files: look where each item says (often the project's repository), then decide.",
     "pass": "Install with pip's --require-hashes from the one index checked, in a virtual "
