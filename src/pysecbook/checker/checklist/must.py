@@ -172,18 +172,27 @@ class M4(_Must):
         locked = [d for d in info.dependencies if d.locked]
         fail: list[str] = []
         warn: list[str] = []
+        development: list[str] = []
         for d in info.dependencies:
             where = f"{d.origin}:{d.line or '?'}"
             if d.local:
                 continue  # a local project or path: M1 asks the reader to confirm it
+            # A third party's development files (tests, docs) are not installed with the
+            # program: what they leave open is worth a look, not evidence against it. In your
+            # own project they are your maintainers' machines, and they count in full.
+            problems = development if d.development and not ctx.own_project else fail
             if d.error:
-                fail.append(f"{where}: unreadable requirement {d.text!r} ({d.error})")
+                problems.append(f"{where}: unreadable requirement {d.text!r} ({d.error})")
             elif d.url:
-                fail.append(f"{where}: {d.name or d.text} from a URL or VCS")
+                problems.append(f"{where}: {d.name or d.text} from a URL or VCS")
             elif d.locked and not d.pinned:
-                fail.append(f"{where}: {d.text} is not pinned")
+                problems.append(f"{where}: {d.text} is not pinned")
             elif d.locked and not d.hashed:
-                warn.append(f"{where}: {d.text} is pinned without a hash")
+                (development if problems is development else warn).append(
+                    f"{where}: {d.text} is pinned without a hash")
+        if development:
+            warn += [f"{line} (a development file: not installed with the program)"
+                     for line in development]
         fail += [f"{path}: {why}" for path, why in sorted(info.unreadable.items())]
         names = [d.name for d in info.dependencies if d.name]
         # A look-alike name is a reason to check the spelling, not proof: legitimate forks
