@@ -187,3 +187,16 @@ def test_a_verified_attestation_tells_m7_where_to_look_never_a_pass() -> None:
     # Unverified: shown, but the place to look is not taken from it.
     assert (result.status, result.details) == ("manual", (bad.describe(),))
     assert "find the project's repository" in result.summary
+
+
+def test_a_machine_problem_raises_a_pass_to_review_and_never_blocks_a_package(demo, tmp_path: Path) -> None:
+    from pysecbook.checker.checklist import RuntimeEnvironment
+
+    # No virtual environment: M3 fails on this machine, whatever the package.
+    options = demo.options(tmp_path, environment=RuntimeEnvironment((3, 12), None, None))
+    clean = check_requirement("tidy-notes==1.2.0", demo.config(), options)
+    assert (clean.outcome.verdicts, clean.verdict, clean.exit_code) == (("pass",), "review", 3)
+    assert ([c.id for c in clean.outcome.machine], clean.outcome.reasons) == (["M3"], ())
+    bad = check_requirement("snoopy==0.0.1", demo.config(), options)
+    assert (bad.verdict, bad.exit_code) == ("blocked", 1)
+    assert not any("M3" in r for r in bad.outcome.reasons)

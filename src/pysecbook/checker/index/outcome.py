@@ -161,10 +161,12 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
     checked, a file's hash was not verified, a file was not scanned, or a must-do check
     failed or erred (for the :data:`RELEASE_WIDE` ones: on every file); **review** when a
     must-do item cannot be shown from its files; **pass** otherwise. The run takes the worst
-    of its dependencies, of the must-do checks on the lock as a whole (M1, M4), and of the
-    checks that judge this machine (M3, M5, M8: counted once, not per dependency, since
-    the dependencies would be installed here). A run in which no dependency was checked is
-    blocked. Exit codes as :data:`~pysecbook.checker.results.EXIT_CODES`.
+    of its dependencies and of the must-do checks on the lock as a whole (M1, M4). The checks
+    that judge this machine (M3, M5, M8) are gathered once for the run in ``machine``, never
+    as evidence against a package: as in :attr:`~pysecbook.checker.results.Report.verdict`,
+    a failed one raises a pass to review, since the packages would be installed here. A run
+    in which no dependency was checked is blocked. Exit codes as
+    :data:`~pysecbook.checker.results.EXIT_CODES`.
     """
     verdicts, failed_all, whys, reasons = [], [], [], []
     for d in dependencies:
@@ -196,9 +198,8 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
     for c in problems:
         first.setdefault(c.id, c)
     machine = tuple(first.values())
-    for c in machine:
-        reasons.append(f"this machine, {c.id} {c.status}: {c.summary}")
-        worst = _RANK["blocked"]
+    if machine and worst == _RANK["pass"]:
+        worst = _RANK["review"]  # as Report.verdict: the machine never blocks a package
     verdict = next(v for v, rank in _RANK.items() if rank == worst)
     return Aggregate(tuple(verdicts), tuple(failed_all), tuple(whys), verdict,
                      EXIT_CODES[verdict], tuple(reasons), machine)

@@ -98,7 +98,17 @@ def _headline(out: Aggregate) -> str:
     """The overall verdict in the words every single-target report uses."""
     if out.verdict == "pass":
         return "PASS: every dependency was fetched, verified against its hash, and passed"
+    if not out.reasons:  # the packages passed; only this machine's line raised it
+        return f"{HEADLINES[out.verdict]} (the packages passed; this machine did not, see its line)"
     return f"{HEADLINES[out.verdict]} ({len(out.reasons)} reason(s), listed above)"
+
+
+def _machine_line(out: Aggregate) -> str | None:
+    """The must-do items this machine fails, once for the run, never against a package."""
+    if not out.machine:
+        return None
+    listed = "; ".join(f"{c.id} {c.status}: {c.summary}" for c in out.machine)
+    return f"This machine, not the packages: {listed}. Fix it before you install here."
 
 
 def _style(cell: str) -> str:
@@ -137,14 +147,18 @@ def lock_text(report: LockReport, *, terminal: bool = False, width: int = 110) -
     lines += [f"Note: {n}" for n in report.notes]
     if out.reasons:
         lines += ["", "Why:"] + [f"  - {r}" for r in out.reasons]
+    machine = _machine_line(out)
     if terminal:
         for line in lines:
             console.print(Text(line))
         console.print(Text(_headline(out), style=VERDICT_STYLE[out.verdict]))
+        if machine:
+            console.print(Text(machine, style="bold yellow"))
         console.print(Text(NEXT_STEPS[out.verdict]))
         text = buf.getvalue()
     else:
-        text = "\n".join([*lines, "", _headline(out), NEXT_STEPS[out.verdict]]) + "\n"
+        tail = [_headline(out), *([machine] if machine else []), NEXT_STEPS[out.verdict]]
+        text = "\n".join([*lines, "", *tail]) + "\n"
     if report.kind == "requirement":  # each file's full checklist
         for f in report.dependencies[0].files:
             if f.report is not None:
@@ -235,7 +249,9 @@ def lock_sarif(report: LockReport) -> str:
                             "rules": rule_list}},
         "invocations": [{"executionSuccessful": complete and not unchecked,
                          "endTimeUtc": report.generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "properties": {"verdict": out.verdict, "target": {
+                         "properties": {"verdict": out.verdict,
+                                        "machine": [f"{c.id} {c.status}: {c.summary}"
+                                                    for c in out.machine], "target": {
                              "kind": report.kind, "source": report.source,
                              "index": report.config.index_url}}}],
         "results": results}]}
@@ -247,7 +263,9 @@ def lock_markdown(report: LockReport) -> str:
     report = sanitized_lock(report)
     out = report.outcome
     lines = [f"# pysecbook check: {md_text(report.source)}", "",
-             f"**{md_text(_headline(out))}**  ", md_text(NEXT_STEPS[out.verdict]), "",
+             f"**{md_text(_headline(out))}**  ",
+             *([f"{md_text(m)}  "] if (m := _machine_line(out)) else []),
+             md_text(NEXT_STEPS[out.verdict]), "",
              md_text(_head(report)), "",
              "| dependency | verdict | red flags | unscanned | hash | checks not passed / why |",
              "| --- | --- | --- | --- | --- | --- |"]
@@ -297,6 +315,7 @@ def lock_html(report: LockReport) -> str:
 <style>{_CSS}</style></head><body>
 <h1>pysecbook check: {e(report.source)}</h1>
 <p class="verdict {e(out.verdict)}">{e(_headline(out))}</p>
+{f'<p class="warn">{e(machine)}</p>' if (machine := _machine_line(out)) else ''}
 <p>{e(NEXT_STEPS[out.verdict])}</p>
 <p>{e(_head(report))}. Generated {report.generated:%Y-%m-%d %H:%M} UTC.</p>
 <h2>Dependencies</h2>
