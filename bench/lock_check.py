@@ -6,8 +6,10 @@ the index pages asked again), then with ``--offline`` (the cache alone). The sam
 unpacked once into a temporary directory, are then scanned by ``bandit -r`` alone for
 comparison. Wall time and peak memory come from ``bench.measure``. pip's own settings on the
 machine are left out (``PIP_CONFIG_FILE`` set to the null device, no ``PIP_*`` variable), so
-the run asks PyPI alone. Called from ``bench/bench.py`` (``--only lock``); kept separable:
-this module needs only ``measure`` from its caller.
+the run asks PyPI alone. A part of ``make bench`` of its own: :func:`run` returns the part's
+figures as a dict (``report["lock"]``), :func:`markdown` renders them, and
+:data:`TARGET_WARM_RATIO` is its target. ``bench/bench.py`` calls them (``--only lock``) and
+lends :func:`run` its ``measure``; nothing else here depends on that file.
 """
 
 from __future__ import annotations
@@ -83,7 +85,11 @@ def _summary(report_json: Path) -> dict[str, Any]:
 
 
 def run(workdir: Path, measure: Measure, runs: int = 1) -> dict[str, Any]:
-    """The figures of this part (see the module docstring)."""
+    """The figures of this part (see the module docstring), measured under ``workdir``.
+
+    ``measure(cmd, cwd=..., env=..., timeout=...)`` runs one command and returns its wall
+    time (``seconds``), peak memory of its process tree (``tree_rss``), ``returncode`` and
+    ``stderr_tail``."""
     cache = workdir / "lock-cache"
     out = workdir / "lock.json"
     check = [str(BIN / "pysecbook"), "check", "-r", str(LOCK), "--cache-dir", str(cache),
