@@ -197,6 +197,14 @@ def test_a_machine_problem_raises_a_pass_to_review_and_never_blocks_a_package(de
     clean = check_requirement("tidy-notes==1.2.0", demo.config(), options)
     assert (clean.outcome.verdicts, clean.verdict, clean.exit_code) == (("pass",), "review", 3)
     assert ([c.id for c in clean.outcome.machine], clean.outcome.reasons) == (["M3"], ())
+    from pysecbook.checker.report import render
+
+    text = render(clean, "text").split("\n--- ")[0]
+    assert text.endswith("(the packages passed; this machine did not, see its line)\nThis machine, "
+                         "not the packages: M3 fail: this interpreter is the global one: create a "
+                         "virtual environment (python -m venv .venv) and install the program "
+                         "there. Fix it before you install here.\nThe packages passed: fix this machine first, then install "
+                         "with pip's --require-hashes from the one index checked.\n")
     bad = check_requirement("snoopy==0.0.1", demo.config(), options)
     assert (bad.verdict, bad.exit_code) == ("blocked", 1)
     assert not any("M3" in r for r in bad.outcome.reasons)

@@ -37,13 +37,20 @@ __all__ = ["NEXT_STEPS", "lock_html", "lock_json", "lock_markdown", "lock_sarif"
 #: What to do with each verdict, before installing.
 NEXT_STEPS = {
     "blocked": "Do not install it yet. Read each reason: a dependency that could not be "
-               "fetched or verified was not checked at all; a problem of this machine is fixed "
-               "on the machine, whatever the packages.",
+               "fetched or verified was not checked at all.",
     "review": "Nothing here shows danger, and something a must-do item needs is not in these "
               "files: look where each item says (often the project's repository), then decide.",
     "pass": "Install with pip's --require-hashes from the one index checked, in a virtual "
             "environment, and keep the recovery plan of M9.",
+    #: Review only because this machine failed one of its own must-do items.
+    "machine": "The packages passed: fix this machine first, then install with pip's "
+               "--require-hashes from the one index checked.",
 }
+
+
+def _next_step(out: Aggregate) -> str:
+    machine_only = out.verdict == "review" and not out.reasons and out.machine
+    return NEXT_STEPS["machine" if machine_only else out.verdict]
 
 
 def _deep_clean(value: Any) -> Any:
@@ -77,6 +84,8 @@ def _rows(report: LockReport, out: Aggregate) -> list[tuple[str, str, str, str, 
     rows = []
     for d, verdict, failed, reason in zip(report.dependencies, out.verdicts, out.failed, out.why):
         why = ", ".join(failed) if failed and not d.error else reason or d.skipped or "-"
+        if why == d.hash_status:  # said once, in its own column
+            why = "the hash (see that column)"
         rows.append((d.label, verdict.upper(), str(len(d.red_flags)), str(len(d.unscanned)),
                      d.hash_status, why))
     return rows
@@ -154,10 +163,10 @@ def lock_text(report: LockReport, *, terminal: bool = False, width: int = 110) -
         console.print(Text(_headline(out), style=VERDICT_STYLE[out.verdict]))
         if machine:
             console.print(Text(machine, style="bold yellow"))
-        console.print(Text(NEXT_STEPS[out.verdict]))
+        console.print(Text(_next_step(out)))
         text = buf.getvalue()
     else:
-        tail = [_headline(out), *([machine] if machine else []), NEXT_STEPS[out.verdict]]
+        tail = [_headline(out), *([machine] if machine else []), _next_step(out)]
         text = "\n".join([*lines, "", *tail]) + "\n"
     if report.kind == "requirement":  # each file's full checklist
         for f in report.dependencies[0].files:
@@ -265,7 +274,7 @@ def lock_markdown(report: LockReport) -> str:
     lines = [f"# pysecbook check: {md_text(report.source)}", "",
              f"**{md_text(_headline(out))}**  ",
              *([f"{md_text(m)}  "] if (m := _machine_line(out)) else []),
-             md_text(NEXT_STEPS[out.verdict]), "",
+             md_text(_next_step(out)), "",
              md_text(_head(report)), "",
              "| dependency | verdict | red flags | unscanned | hash | checks not passed / why |",
              "| --- | --- | --- | --- | --- | --- |"]
@@ -316,7 +325,7 @@ def lock_html(report: LockReport) -> str:
 <h1>pysecbook check: {e(report.source)}</h1>
 <p class="verdict {e(out.verdict)}">{e(_headline(out))}</p>
 {f'<p class="warn">{e(machine)}</p>' if (machine := _machine_line(out)) else ''}
-<p>{e(NEXT_STEPS[out.verdict])}</p>
+<p>{e(_next_step(out))}</p>
 <p>{e(_head(report))}. Generated {report.generated:%Y-%m-%d %H:%M} UTC.</p>
 <h2>Dependencies</h2>
 <table><thead><tr><th>dependency</th><th>verdict</th><th>red flags</th><th>unscanned</th><th>hash</th>
