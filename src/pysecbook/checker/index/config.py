@@ -144,7 +144,8 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
                 no_index = _truthy(items["no-index"])
         for setting in file_extra.values():
             sources[(setting.option, setting.value)] = setting
-    for var, option in (("PIP_INDEX_URL", "index-url"), ("PIP_EXTRA_INDEX_URL", "extra-index-url"),
+    for var, option in (("PIP_INDEX_URL", "index-url"),
+                        ("PIP_EXTRA_INDEX_URL", "extra-index-url"),  # nosec PSB802 - read to report it (M1)
                         ("PIP_FIND_LINKS", "find-links"), ("PIP_NO_INDEX", "no-index")):
         value = env.get(var)
         if not value:

@@ -33,7 +33,8 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 _INDEX_OPTIONS = {"-i": "index-url", "--index-url": "index-url",
-                  "--extra-index-url": "extra-index-url", "-f": "find-links",
+                  "--extra-index-url": "extra-index-url",  # nosec PSB802 - parsed to report it (M1)
+                  "-f": "find-links",
                   "--find-links": "find-links", "--trusted-host": "trusted-host"}
 _HASH = re.compile(r"--hash[= ]\s*(\w+):([0-9a-fA-F]+)")
 
