@@ -67,6 +67,8 @@ class CheckContext:
     support_status: Callable[..., Any] | None = None
     #: The target is the user's own project (its settings and nosec comments were honoured).
     own_project: bool = False
+    #: What the package index said about the target (an ``IndexFacts``), None for a local one.
+    index: Any = None
 
     def __post_init__(self) -> None:
         if self.fail_on not in LEVELS:

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 
 from pysecbook.checker import typosquatting
+from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.checklist.ci_evidence import ci_files, scanner_invocations
 from pysecbook.checker.checklist.licences import classify_license, identify_text
@@ -66,6 +67,8 @@ class M1(_Must):
             bad.append(f"installed from {kind} ({url}), not from an index (PEP 610 direct_url.json)")
         if info.name and (suspect := typosquatting.check_name(info.name)):
             bad.append(f"the target's own name: {suspect}")
+        from_index = index_evidence.m1(ctx)
+        bad, odd = bad + from_index[0], odd + from_index[1]
         if bad:
             return CheckResult("fail", f"{len(bad)} source(s) outside a trusted index", tuple(bad + odd))
         if odd:
@@ -309,9 +312,10 @@ class M7(_Must):
         Fix: if nothing is there, ask the authors which scanner they run and for its report
         on the version you are about to run; ``pysecbook check --format html`` produces one."""
         found = scanner_invocations(ctx.target)
+        published, claims = index_evidence.m7(ctx)  # PEP 740: who published the file
         if found:
             return CheckResult("pass", "the authors' CI or pre-commit runs a security scanner",
-                               tuple(str(e) for e in found))
+                               tuple(str(e) for e in found) + tuple(claims))
         hints = [f"{f.path} looks like a scan report (a file, not a process)"
                  for f in ctx.target.files if REPORT_FILES.search(f.path)]
         tool = ctx.project.pyproject.get("tool", {})
@@ -320,15 +324,15 @@ class M7(_Must):
         ci = ci_files(ctx.target)
         if ci:
             return CheckResult("warn", "the authors' CI runs no security scanner: your own scan "
-                               "(M2) is all there is; ask them", tuple(ci + hints))
+                               "(M2) is all there is; ask them", tuple(ci + hints + claims))
         if ctx.own_project:
             return CheckResult("warn", "your project has no CI configuration that runs a "
                                "security scanner: add a step or a pre-commit hook", tuple(hints))
-        where = project_repository(ctx.project.urls)
+        where = published or project_repository(ctx.project.urls)
         look = f"look at {where}" if where else "find the project's repository"
         return CheckResult("manual", f"this {ctx.target.kind} carries no CI configuration: "
                            f"{look} for a CI step or pre-commit hook that runs a scanner",
-                           tuple(hints))
+                           tuple(hints + claims))
 
 
 def project_repository(urls: dict[str, str]) -> str | None:
