@@ -167,6 +167,30 @@ def test_an_extra_index_in_pip_configuration_fails_m1(demo, check, tmp_path: Pat
                                      "gathers candidates from every index and takes the highest "
                                      "version (dependency confusion)")
     assert data["dependencies"][0]["index"]["also_on"] == [demo.urls["internal"]]
+    # The configuration is this machine's; the shadowed name is evidence about the package.
+    assert lock_m1["judges"] == "machine"
+    assert data["dependencies"][0]["failed_checks"] == ["M1"]
+
+
+def test_this_machines_extra_index_is_its_own_problem_not_the_packages(
+        demo, check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip here is configured with an extra index that does not serve the name: installing
+    here would consult it, so the machine must be fixed first (review, exit 3), but nothing
+    shows danger in the package, and a lock's own extra index stays evidence against it."""
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nextra-index-url = {demo.urls['internal']}\n", encoding="utf-8")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    code, out, _ = check("tidy-notes", "--index-url", demo.urls["main"], "--format", "json")
+    data = json.loads(out)
+    assert (code, data["verdict"], data["dependencies"][0]["verdict"]) == (3, "review", "pass")
+    assert [(c["id"], c["status"], c["judges"]) for c in data["lock_checks"]] == [
+        ("M1", "fail", "machine")]
+    lock = demo_lock(tmp_path / "requirements.txt", demo.indexes["main"], {"tidy-notes": "1.2.0"})
+    lock.write_text(f"--extra-index-url {demo.urls['internal']}\n" + lock.read_text("utf-8"),
+                    encoding="utf-8")
+    code, out, _ = check("-r", str(lock), "--index-url", demo.urls["main"], "--format", "json")
+    data = json.loads(out)
+    assert (code, data["lock_checks"][0]["judges"]) == (1, "target")
 
 
 def test_a_pylock_toml_target(demo, check, tmp_path: Path) -> None:

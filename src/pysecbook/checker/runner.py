@@ -51,7 +51,8 @@ def run_checks(ctx: CheckContext, skip: dict[str, str] | None = None) -> list[Ch
             except Exception as exc:  # noqa: BLE001 - a broken check must not pass silently
                 result = CheckResult("error", f"the check crashed: {type(exc).__name__}: {exc}")
         out.append(CheckOutcome(cls.id, cls.level, cls.title(), result.status, result.summary,
-                                result.details, cls.url(), cls.explanation(), cls.judges))
+                                result.details, cls.url(), cls.explanation(),
+                                result.judges or cls.judges))
     return out
 
 

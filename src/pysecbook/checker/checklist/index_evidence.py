@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from pysecbook.checker.index.config import IndexConfig, IndexSetting
     from pysecbook.checker.index.lockfile import LockEntry
 
-__all__ = ["NEW_PROJECT_DAYS", "c4", "lock_m1", "lock_m4", "m1", "m7", "source_findings"]
+__all__ = ["NEW_PROJECT_DAYS", "c4", "lock_m1", "lock_m4", "m1", "m1_result", "m7",
+           "machine_sources", "source_findings"]
 
 #: A project first uploaded fewer days ago than this is young: look at who publishes it.
 NEW_PROJECT_DAYS = 90
@@ -41,13 +42,40 @@ def source_findings(extra: Iterable[IndexSetting], index_url: str, index_origin:
     return bad, odd
 
 
-def m1(ctx: CheckContext) -> tuple[list[str], list[str]]:
-    """(failures, warnings) for M1 from the index: a yank, extra indexes, a shadowed name."""
+def _split_sources(extra: Iterable[IndexSetting]) -> tuple[list[IndexSetting], list[IndexSetting]]:
+    """(the checked files' own sources, this machine's pip settings)."""
+    extra = list(extra)
+    return [s for s in extra if not s.machine], [s for s in extra if s.machine]
+
+
+def machine_sources(extra: Iterable[IndexSetting]) -> list[str]:
+    """M1's failures that come from this machine's pip settings: evidence about where pip
+    would install from here, never against the package being checked."""
+    bad, _ = source_findings(_split_sources(extra)[1], "", "", True)
+    return bad
+
+
+def m1_result(bad: list[str], odd: list[str], machine: list[str]) -> CheckResult | None:
+    """M1's result when it has failures: the target's, or else the machine's alone."""
+    if bad:
+        return CheckResult("fail", f"{len(bad)} source(s) outside a trusted index",
+                           tuple(bad + odd + machine))
+    if machine:
+        return CheckResult("fail", f"pip here would also take packages from {len(machine)} "
+                           "source(s) besides the index, by this machine's settings: remove "
+                           "them before you pip install anything", tuple(machine + odd),
+                           judges="machine")
+    return None
+
+
+def m1(ctx: CheckContext) -> tuple[list[str], list[str], list[str]]:
+    """(failures, warnings, this machine's failures) for M1 from the index: a yank, extra
+    indexes, a shadowed name."""
     facts = ctx.index
     if facts is None:
-        return [], []
-    bad, odd = source_findings(facts.extra_sources, facts.index_url, facts.index_origin,
-                               facts.index_is_default)
+        return [], [], []
+    own, _ = _split_sources(facts.extra_sources)
+    bad, odd = source_findings(own, facts.index_url, facts.index_origin, facts.index_is_default)
     if facts.yanked:
         bad.append(f"release {facts.version} is yanked on the index (PEP 592): "
                    f"{facts.yanked_reason or 'no reason given'}")
@@ -58,7 +86,7 @@ def m1(ctx: CheckContext) -> tuple[list[str], list[str]]:
         bad.append(f"{facts.project} is also served by {url}: a shadowed name, pip would take "
                    "the highest version from either index")
     odd += [f"could not ask whether an extra index serves the name: {u}" for u in facts.unasked]
-    return bad, odd
+    return bad, odd, machine_sources(facts.extra_sources)
 
 
 def m7(ctx: CheckContext) -> tuple[str | None, list[str]]:
@@ -107,14 +135,19 @@ def c4(ctx: CheckContext, maintained_days: int, abandoned_days: int) -> CheckRes
 
 def lock_m1(config: IndexConfig, entries: Sequence[LockEntry]) -> CheckResult:
     """M1 for a lock as a whole: the sources pip would use for it."""
-    bad, odd = source_findings(config.extra, config.index_url, config.origin, config.is_default)
+    own, _ = _split_sources(config.extra)
+    bad, odd = source_findings(own, config.index_url, config.origin, config.is_default)
     here = config.index_url.rstrip("/")
     bad += [f"{e.origin}: {e.name} was locked from another index, {e.index}" for e in entries
             if e.index and e.index.rstrip("/") != here]
     bad += [f"{e.origin}: {e.requirement} {e.error}" for e in entries
             if e.error and ("URL" in e.error or "editable" in e.error or "comes from" in e.error)]
+    machine = machine_sources(config.extra)
     if bad:
-        return CheckResult("fail", f"{len(bad)} source(s) outside the one index", tuple(bad + odd))
+        return CheckResult("fail", f"{len(bad)} source(s) outside the one index",
+                           tuple(bad + odd + machine))
+    if result := m1_result([], odd, machine):
+        return result
     if odd:
         return CheckResult("warn", "a replacement package index is configured: make sure it is "
                            "a mirror you trust", tuple(odd))

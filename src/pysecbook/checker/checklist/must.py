@@ -67,10 +67,10 @@ class M1(_Must):
             bad.append(f"installed from {kind} ({url}), not from an index (PEP 610 direct_url.json)")
         if info.name and (suspect := typosquatting.check_name(info.name)):
             bad.append(f"the target's own name: {suspect}")
-        from_index = index_evidence.m1(ctx)
-        bad, odd = bad + from_index[0], odd + from_index[1]
-        if bad:
-            return CheckResult("fail", f"{len(bad)} source(s) outside a trusted index", tuple(bad + odd))
+        index_bad, index_odd, machine = index_evidence.m1(ctx)
+        bad, odd = bad + index_bad, odd + index_odd
+        if result := index_evidence.m1_result(bad, odd, machine):
+            return result
         if odd:
             return CheckResult("warn", f"{len(odd)} source(s) to confirm: a replacement index "
                                "or a local path", tuple(odd))

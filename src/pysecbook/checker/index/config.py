@@ -38,6 +38,8 @@ class IndexSetting:
     option: str  # "index-url", "extra-index-url", "find-links", "no-index"
     value: str
     origin: str
+    #: From this machine's pip configuration or environment, not from a file being checked.
+    machine: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
                     for key in [k for k in file_extra if k.startswith(option + "\0")]:
                         del file_extra[key]
                     for value in _split(items[option]):
-                        file_extra[f"{option}\0{value}"] = IndexSetting(option, value, origin)
+                        file_extra[f"{option}\0{value}"] = IndexSetting(option, value, origin,
+                                                                         machine=True)
             if "no-index" in items:
                 no_index = _truthy(items["no-index"])
         for setting in file_extra.values():
@@ -157,7 +160,7 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
             no_index = _truthy(value)
         else:
             for v in _split(value):
-                sources[(option, v)] = IndexSetting(option, v, origin)
+                sources[(option, v)] = IndexSetting(option, v, origin, machine=True)
     if index_url:
         chosen = (index_url, "--index-url")
     for setting in file_settings:
@@ -166,7 +169,9 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
         elif setting.option == "no-index":
             no_index = True
         else:
-            sources.setdefault((setting.option, setting.value), setting)
+            # the file's own line wins over the same source in this machine's settings: it
+            # is evidence about the file, which the machine's copy would hide
+            sources[(setting.option, setting.value)] = setting
     url, origin = chosen or (PYPI_SIMPLE_ENDPOINT, "pip's default (PyPI)")
     return IndexConfig(url.rstrip("/") + "/", origin, tuple(sources.values()), no_index, tuple(read))
 

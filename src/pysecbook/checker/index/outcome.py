@@ -185,15 +185,18 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
     if worst is None:
         worst = _RANK["blocked"]
         reasons.append("no dependency was checked")
+    problems = [c for d in dependencies for f in d.files if f.report is not None
+                for c in f.report.machine_problems]
     for c in lock_checks:
-        if c.level == "must" and c.status in ("fail", "error"):
+        if c.judges == "machine":
+            if c.level == "must" and c.status in ("fail", "error"):
+                problems.insert(0, c)
+        elif c.level == "must" and c.status in ("fail", "error"):
             reasons.append(f"{c.id} on the whole run: {c.summary}")
             worst = _RANK["blocked"]
         elif c.level == "must" and c.status == "manual" and c.id not in ALWAYS_MANUAL:
             reasons.append(f"{c.id} on the whole run, not shown: {c.summary}")
             worst = max(worst, _RANK["review"])
-    problems = [c for d in dependencies for f in d.files if f.report is not None
-                for c in f.report.machine_problems]
     first: dict[str, CheckOutcome] = {}
     for c in problems:
         first.setdefault(c.id, c)
