@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pysecbook.checker.scan import open_target, scan
-from pysecbook.checker.scan.redflags import RULES
+from pysecbook.checker.scan.rules import RULES
 
 ELF = b"\x7fELF\x02\x01\x01" + bytes(57)
 PE = b"MZ" + bytes(0x3A) + (0x40).to_bytes(4, "little") + b"PE\x00\x00" + bytes(16)
