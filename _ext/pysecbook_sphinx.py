@@ -1,9 +1,16 @@
 """Local Sphinx extension of the Python security book.
 
-- ``{risk} ID``: a risk's card (id, CWE, Bandit ids, modules, source file) and its insecure
-  and secure code in tabs, included from ``src/`` so the code shown is the code tested.
+- ``{risk} ID``: a risk's card (id, CWE, the static rules that flag it, modules, source
+  file) and its insecure code, secure code and attack in tabs, included from ``src/`` so the
+  code shown is the code tested.
 - ``{risk-catalogue}``: the reference table of every risk, generated from the registry.
+- ``{detection-catalogue}``: every detection of the project's own (``PSB101``...), with its
+  code, the samples it is tested on, and the risks it flags, generated from the registry.
+- ``{pyscg-table}``: every rule of the OpenSSF Secure Coding Guide for Python, mapped to the
+  book's risks (``pysecbook.teaching.pyscg``).
 - Theme fixes: inline scripts registered twice by Jupyter Book on Sphinx 7.4 are emitted once.
+- Every executed page is offered as a notebook (``.ipynb``, with its outputs) in the page's
+  download menu: the copy myst-nb executed for the build, from ``_build/jupyter_execute``.
 - One base URL (``html.baseurl``, or ``PYSECBOOK_BASE_URL``) for sitemap, OpenGraph and 404.
 """
 
@@ -11,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 from typing import Any
@@ -41,6 +49,20 @@ class _MystDirective(SphinxDirective):
         return container.children
 
 
+def _flagged_by(risk: Any) -> str:
+    """The static rules that flag a risk's insecure code, or why there is none (MyST)."""
+    rules = [f"Bandit `{b}`" for b in risk.bandit]
+    rules += [f"pysecbook {{ref}}`{d} <{detection_label(d)}>`" for d in risk.detections]
+    if rules:
+        return ", ".join(rules)
+    return f"no static rule can tell: {risk.no_static_rule}"
+
+
+def detection_label(detection_id: str) -> str:
+    """The label of a detection's entry in the detection reference."""
+    return f"reference-detections-{detection_id.lower()}"
+
+
 class RiskDirective(_MystDirective):
     required_arguments = 1
     has_content = False
@@ -53,13 +75,12 @@ class RiskDirective(_MystDirective):
         except KeyError:
             raise self.error(f"unknown risk id {self.arguments[0]!r}") from None
         srcdir = Path(self.env.srcdir)
-        files = {_source_path(risk.insecure), _source_path(risk.secure)}
+        files = {_source_path(risk.insecure), _source_path(risk.secure), _source_path(risk.attack)}
         for rel in files:
             if not (srcdir / rel).is_file():
                 raise self.error(f"risk {risk.id}: source file {rel} not found")
             self.env.note_dependency(str(srcdir / rel))
         src = _source_path(risk.insecure)
-        bandit = ", ".join(f"`{b}`" for b in risk.bandit) or "none (Bandit has no rule for it)"
         modules = ", ".join(f"`{m}`" for m in risk.modules)
         lines = [
             "::::{list-table}",
@@ -70,8 +91,8 @@ class RiskDirective(_MystDirective):
             f"  - `{risk.id}`",
             "* - Weakness",
             f"  - [CWE-{risk.cwe}]({risk.cwe_url})",
-            "* - Bandit",
-            f"  - {bandit}",
+            "* - Flagged by",
+            f"  - {_flagged_by(risk)}",
             "* - Modules",
             f"  - {modules}",
             "* - Source",
@@ -97,6 +118,14 @@ class RiskDirective(_MystDirective):
             f":caption: {_source_path(risk.secure)}",
             "```",
             ":::",
+            ":::{tab-item} Attack",
+            ":sync: attack",
+            f"```{{literalinclude}} /{_source_path(risk.attack)}",
+            f":pyobject: {risk.attack.__qualname__}",
+            ":language: python",
+            f":caption: {_source_path(risk.attack)}",
+            "```",
+            ":::",
             "::::",
         ]
         return self.render("\n".join(lines))
@@ -120,7 +149,7 @@ class RiskCatalogueDirective(_MystDirective):
             "* - Id",
             "  - Risk",
             "  - CWE",
-            "  - Bandit",
+            "  - Flagged by",
             "  - Modules",
         ]
         for r in risks:
@@ -128,10 +157,122 @@ class RiskCatalogueDirective(_MystDirective):
                 f"* - `{r.id}`",
                 f"  - {{doc}}`{r.title} </book/{r.page}>`",
                 f"  - [CWE-{r.cwe}]({r.cwe_url})",
-                f"  - {', '.join(r.bandit) or '–'}",
+                f"  - {', '.join(r.static_rules) or '–'}",
                 f"  - {', '.join(f'`{m}`' for m in r.modules)}",
             ]
         lines.append("::::")
+        return self.render("\n".join(lines))
+
+
+class DetectionCatalogueDirective(_MystDirective):
+    """Every detection of the project's own: what it flags, its code, its samples."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from pysecbook.checker.detections import all_detections
+        from pysecbook.teaching.risks import all_risks
+
+        risks = all_risks()
+        srcdir = Path(self.env.srcdir)
+        lines: list[str] = []
+        for detection in all_detections():
+            plugin = detection.plugin
+            src = _source_path(plugin)
+            self.env.note_dependency(str(srcdir / src))
+            flagged = [r for r in risks if detection.id in r.detections]
+            risk_links = ", ".join(f"{{doc}}`{r.id} </book/{r.page}>`" for r in flagged) or "–"
+            lines += [
+                f"({detection_label(detection.id)})=",
+                f"```{{rubric}} {detection.id}: {detection.title}",
+                "```",
+                "",
+                "::::{list-table}",
+                ":class: risk-card",
+                ":widths: 1 4",
+                "",
+                "* - Family",
+                f"  - {detection.family}",
+                "* - Severity, confidence",
+                f"  - {detection.severity}, {detection.confidence}",
+                "* - Weakness",
+                f"  - [CWE-{detection.cwe}]({detection.cwe_url})",
+                "* - Flags the insecure code of",
+                f"  - {risk_links}",
+                "* - Bandit plugin",
+                f"  - `{plugin.__name__}` in [`{src}`]({REPO_URL}/blob/main/{src})",
+                "* - Fix",
+                f"  - {detection.fix}",
+                "::::",
+                "",
+                f"```{{literalinclude}} /{src}",
+                f":pyobject: {plugin.__qualname__}",
+                ":language: python",
+                "```",
+                "",
+                f":::{{dropdown}} Tested on: {len(detection.flags)} sample(s) it flags, "
+                f"{len(detection.passes)} near miss(es) it passes",
+            ]
+            for kind, samples in (("flags", detection.flags), ("passes", detection.passes)):
+                for sample in samples:
+                    lines += [f"*{kind}:*", "", "```python", sample.rstrip("\n"), "```", ""]
+            lines += [":::", ""]
+        return self.render("\n".join(lines))
+
+
+class PyscgTableDirective(_MystDirective):
+    """Every rule of the OpenSSF Secure Coding Guide for Python, and the book's risks for it."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from pysecbook.teaching import pyscg
+        from pysecbook.teaching.risks import get
+
+        self.env.note_dependency(str(Path(self.env.srcdir) / _source_path(pyscg.by_family)))
+        without = [r.id for r in pyscg.RULES if not r.risks]
+        named = {risk for r in pyscg.RULES for risk in r.risks}
+        lines = [
+            f"{len(pyscg.RULES)} rules in {len(pyscg.FAMILIES)} families, read from the guide's "
+            f"index at commit [`{pyscg.SOURCE_COMMIT[:12]}`]({pyscg.SOURCE_URL}/readme.md); "
+            f"{len(pyscg.RULES) - len(without)} have at least one risk in this book "
+            f"({len(named)} risks in all), "
+            f"{len(without)} {'has' if len(without) == 1 else 'have'} none"
+            f"{': ' + ', '.join(without) if without else ''}.",
+            "",
+        ]
+        for family, rules in pyscg.by_family().items():
+            lines += [
+                f"```{{rubric}} {family}",
+                "```",
+                "",
+                "::::{list-table}",
+                ":header-rows: 1",
+                ":class: pyscg-table",
+                ":widths: 2 5 2 4 5",
+                "",
+                "* - Rule",
+                "  - Title",
+                "  - CWE",
+                "  - Risks in this book",
+                "  - Note",
+            ]
+            for rule in rules:
+                try:
+                    risks = [get(r) for r in rule.risks]
+                except KeyError as exc:
+                    raise self.error(f"{rule.id} names an unknown risk: {exc}") from None
+                links = ", ".join(f"{{doc}}`{r.id} </book/{r.page}>`" for r in risks) or "none"
+                cwes = ", ".join(f"[CWE-{c}](https://cwe.mitre.org/data/definitions/{c}.html)"
+                                 for c in rule.cwes)
+                lines += [
+                    f"* - [{rule.id}]({rule.url})",
+                    f"  - {rule.title}",
+                    f"  - {cwes}",
+                    f"  - {links}",
+                    f"  - {rule.note or '–'}",
+                ]
+            lines += ["::::", ""]
         return self.render("\n".join(lines))
 
 
@@ -173,6 +314,26 @@ def _fix_page_context(app: Sphinx, pagename: str, templatename: str, context: di
         context["generate_toctree_html"] = labelled
 
 
+def _offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                    doctree: Any) -> None:
+    """Put the executed notebook of ``pagename`` in ``_sources`` and in the download menu.
+
+    myst-nb writes each executed page to ``<outdir>/../jupyter_execute/<page>.ipynb``; the
+    theme lists ``context["ipynb_source"]`` in its download menu, but copies the notebook
+    only when a launch service (Binder, Colab, ...) is configured, and this book has none.
+    Runs before the theme builds its header buttons (priority 501).
+    """
+    if context.get("ipynb_source") or not context.get("page_source_suffix"):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def _derive_urls(app: Sphinx, config: Any) -> None:
     """One base URL drives the sitemap, canonical links, OpenGraph and the 404 page."""
     base = os.environ.get("PYSECBOOK_BASE_URL") or config.html_baseurl or ""
@@ -188,5 +349,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _derive_urls)
     app.add_directive("risk", RiskDirective)
     app.add_directive("risk-catalogue", RiskCatalogueDirective)
+    app.add_directive("detection-catalogue", DetectionCatalogueDirective)
+    app.add_directive("pyscg-table", PyscgTableDirective)
     app.connect("html-page-context", _fix_page_context, priority=900)
+    app.connect("html-page-context", _offer_notebook, priority=500)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

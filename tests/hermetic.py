@@ -87,16 +87,11 @@ NOBODY = 65534
 
 
 @functools.lru_cache(maxsize=1)
-def privilege_drop_refusal() -> str | None:
-    """Why a child cannot run this interpreter as another, unprivileged user, or None if it can.
-
-    Needs root, and an interpreter that user may execute (one installed under root's home
-    directory is out of its reach).
-    """
-    if not hasattr(os, "geteuid"):
-        return "no POSIX users on this platform"
-    if os.geteuid() != 0:
-        return "switching to another user needs root, and this test runs as an ordinary user"
+def interpreter_as_other_user_refusal() -> str | None:
+    """Why a child cannot run *this interpreter* as an unprivileged user, or None if it can:
+    root is needed, and an interpreter installed under root's home is out of that user's reach."""
+    if (why := privilege_drop_refusal()) is not None:
+        return why
     try:
         done = subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60,
                               check=False, user=NOBODY, group=NOBODY, extra_groups=[], cwd="/")
@@ -105,6 +100,14 @@ def privilege_drop_refusal() -> str | None:
     if done.returncode != 0:
         return f"an unprivileged user cannot run {sys.executable} here (exit {done.returncode})"
     return None
+
+
+def privilege_drop_refusal() -> str | None:
+    """Why a child cannot run as another, unprivileged user here, or None if it can (the
+    library's own probe, which the demonstrations use)."""
+    from pysecbook.teaching.sandbox import other_user_refusal
+
+    return other_user_refusal()
 
 
 @contextlib.contextmanager

@@ -71,7 +71,7 @@ def test_old_table_is_stale_and_says_so() -> None:
     later = TABLE_DATE + timedelta(days=200)
     result = support_status((3, 14), later)
     assert result.stale
-    assert "last checked on 2026-11-21" in result.message
+    assert f"last checked on {TABLE_DATE.isoformat()}" in result.message
     assert eol.DEVGUIDE_URL in result.message
     # Staleness is reported for unknown versions too.
     assert support_status((9, 9), later).stale
@@ -91,8 +91,19 @@ def test_default_is_the_running_interpreter() -> None:
     assert result.status in eol.STATUSES
 
 
+def test_a_release_that_happened_is_no_longer_shown_as_scheduled() -> None:
+    # 3.15.0 came out on 2026-10-09: the table holds that date, not PEP 790's plan.
+    r315 = {r.version: r for r in eol.RELEASES}[3, 15]
+    assert r315.first_release == date(2026, 10, 9)
+    assert "first_release" not in r315.scheduled
+    assert "scheduled" not in support_status((3, 15), TODAY).message
+    assert "| 3.15 | bugfix | 2026-10-09 |" in eol.markdown_table(TODAY)
+
+
 def test_scheduled_first_release_is_flagged_in_the_message() -> None:
-    assert "scheduled first release" in support_status((3, 15), TODAY).message
+    # A version whose first release is still a plan, on a day after that plan.
+    r316 = {r.version: r for r in eol.RELEASES}[3, 16]
+    assert "scheduled first release" in support_status((3, 16), r316.first_release + timedelta(days=1)).message
 
 
 def test_all_statuses_and_markdown_table() -> None:

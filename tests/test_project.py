@@ -10,7 +10,7 @@ from conftest import ROOT
 from pysecbook.teaching.sast import scan_bytes
 
 NOSEC = re.compile(r"#\s*nosec\b(?P<rest>.*)$")
-RULE = r"(B\d{3}|PSB-RF-[A-Z-]+)"
+RULE = r"(B\d{3}|PSB\d{3}|PSB-RF-[A-Z-]+)"  # Bandit's, the project's detections, red flags
 NOSEC_WITH_REASON = re.compile(rf"^\s+{RULE}(\s*,\s*{RULE})*\s+-\s+\S.{{5,}}")
 
 

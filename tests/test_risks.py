@@ -12,6 +12,7 @@ import re
 import pytest
 
 from conftest import ROOT, toc_files
+from pysecbook.checker.detections import all_detections
 from pysecbook.cli import main
 from pysecbook.teaching.risks import DuplicateRiskError, Risk, all_risks, get, register
 from pysecbook.teaching.sast import scan_function
@@ -30,6 +31,10 @@ def test_risk_fields_are_complete(risk: Risk) -> None:
     assert risk.title and risk.summary
     assert isinstance(risk.cwe, int) and risk.cwe > 0
     assert all(re.fullmatch(r"B\d{3}", b) for b in risk.bandit)
+    assert all(re.fullmatch(r"PSB\d{3}", d) for d in risk.detections)
+    # Every risk names the rule that flags it, or says why no static rule can.
+    assert bool(risk.static_rules) != bool(risk.no_static_rule), (
+        f"{risk.id}: name a Bandit or pysecbook rule, or give no_static_rule (not both)")
     assert risk.modules and all(m for m in risk.modules)
     assert callable(risk.insecure) and callable(risk.secure) and callable(risk.attack)
     assert risk.insecure is not risk.secure
@@ -42,7 +47,12 @@ def test_risk_fields_are_complete(risk: Risk) -> None:
 def test_attack_succeeds_against_insecure_and_fails_against_secure(
         risk: Risk, capsys: pytest.CaptureFixture[str]) -> None:
     """Each attack runs once, replayed the way a reader replays it: ``pysecbook demo ID
-    --format json``. What the attacker got decides; the JSON is the contract for tools."""
+    --format json``. What the attacker got decides; the JSON is the contract for tools.
+    An attack that needs what this machine cannot give (root, say) skips with the reason."""
+    reason = risk.unavailable()
+    if reason:
+        assert main(["demo", risk.id, "--format", "json"]) == 3
+        pytest.skip(f"{risk.id}: {reason}")
     assert main(["demo", risk.id, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["id"] == risk.id
@@ -63,12 +73,47 @@ def test_bandit_flags_insecure_and_not_secure(risk: Risk) -> None:
     assert not set(risk.bandit) & secure.test_ids, secure.findings
 
 
+DETECTED = [r for r in RISKS if r.detections]
+
+
+@pytest.mark.parametrize("risk", DETECTED, ids=[r.id for r in DETECTED])
+def test_project_detections_flag_insecure_and_not_secure(risk: Risk) -> None:
+    """Through the installed Bandit, as ``bandit`` and ``pysecbook check`` run them."""
+    known = {d.id for d in all_detections()}
+    assert set(risk.detections) <= known, set(risk.detections) - known
+    insecure = scan_function(risk.insecure)
+    secure = scan_function(risk.secure)
+    assert insecure.skipped is None and secure.skipped is None
+    assert set(risk.detections) <= insecure.test_ids, insecure.findings
+    assert not set(risk.detections) & secure.test_ids, secure.findings
+
+
 @pytest.mark.parametrize("risk", RISKS, ids=IDS)
 def test_risk_page_is_in_the_table_of_contents(risk: Risk) -> None:
     assert f"book/{risk.page}" in toc_files()
     page = ROOT / "book" / f"{risk.page}.md"
     assert f"{{risk}} {risk.id}" in page.read_text(encoding="utf-8"), (
         f"{page} does not show the risk card of {risk.id}")
+
+
+def test_an_unavailable_demonstration_says_why_and_runs_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As an ordinary user, the permission demonstration cannot start a child as another user."""
+    from pysecbook.teaching.risks import DemonstrationUnavailable
+    from pysecbook.teaching.risks import file_permissions
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    ran = []
+    monkeypatch.setattr(file_permissions, "attack", lambda func: ran.append(func))
+    risk = get("PSB-FILE-PERMISSIONS")
+    assert risk.unavailable() == "starting a process as another user needs root, and this one runs as uid 1000"
+    with pytest.raises(DemonstrationUnavailable):
+        risk.demonstrate()
+    assert risk.replay() == ("PSB-FILE-PERMISSIONS cannot be demonstrated here: starting a process "
+                             "as another user needs root, and this one runs as uid 1000")
+    assert main(["demo", "PSB-FILE-PERMISSIONS"]) == 3
+    assert "needs root" in capsys.readouterr().err
+    assert ran == []
 
 
 def test_registering_a_second_risk_with_the_same_id_fails() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from pysecbook.teaching.risks.asserts import delete_account_insecure
 from pysecbook.teaching.sandbox import call_in_child, last_line, private_tmpdir, run_python
 
@@ -60,3 +62,24 @@ def test_demonstrations_leave_nothing_behind(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr(tempfile, "tempdir", None)
     call_in_child(delete_account_insecure, "mallory", "bob", flags=["-O"])
     assert os.listdir(tmp_path) == []
+
+
+def test_a_child_runs_as_the_other_user_and_the_shared_directory_is_removed() -> None:
+    import hermetic
+
+    from pysecbook.teaching import sandbox
+
+    reason = hermetic.privilege_drop_refusal()
+    if reason:
+        pytest.skip(reason)
+    uid, gid = sandbox.other_user()
+    with sandbox.private_tmpdir() as tmp:
+        with sandbox.reachable_dir(tmp) as shared:
+            assert tmp.stat().st_mode & 0o777 == 0o711
+            done = sandbox.run_as_other_user(["/bin/sh", "-c", "id -u; id -g; id -G"], cwd=shared)
+            assert done.ok, done.stderr
+            assert done.stdout.split() == [str(uid), str(gid), str(gid)]
+            denied = sandbox.run_as_other_user(["/bin/sh", "-c", f": > {tmp}/owned"], cwd=shared)
+            assert denied.returncode != 0 and not (tmp / "owned").exists()
+        assert tmp.stat().st_mode & 0o777 == 0o700
+        assert not (tmp / "shared").exists()

@@ -1,7 +1,8 @@
 """The ``pysecbook`` command line.
 
 This is the only module that knows about ``argv`` and exit codes: 0 success, 1 a finding or
-failed check, 2 a usage error or a target that cannot be read.
+failed check, 2 a usage error or a target that cannot be read, 3 a demonstration that needs
+what this machine cannot give (``pysecbook demo`` says what).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pysecbook import __version__
 EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3  # pysecbook demo: the attack needs what this machine cannot give
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,16 +46,16 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     table.add_column("id", no_wrap=True)
     table.add_column("title")
     table.add_column("CWE", no_wrap=True)
-    table.add_column("Bandit")
+    table.add_column("flagged by")
     table.add_column("page", overflow="fold")
     for r in risks:
-        table.add_row(r.id, r.title, str(r.cwe), ", ".join(r.bandit) or "-", f"book/{r.page}")
+        table.add_row(r.id, r.title, str(r.cwe), ", ".join(r.static_rules) or "-", f"book/{r.page}")
     _console().print(table)
     return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from pysecbook.teaching.risks import all_risks, get
+    from pysecbook.teaching.risks import DemonstrationUnavailable, all_risks, get
 
     try:
         risk = get(args.id)
@@ -62,11 +64,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"pysecbook demo: error: unknown risk id {args.id!r}; known ids: {known}",
               file=sys.stderr)
         return EXIT_USAGE
-    demo = risk.demonstrate()
+    try:
+        demo = risk.demonstrate()
+    except DemonstrationUnavailable as exc:
+        print(f"pysecbook demo: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     if args.format == "json":
         print(json.dumps(demo.as_dict(), indent=2))
     else:
-        print(f"{risk.id}: {risk.title} (CWE-{risk.cwe}; Bandit: {', '.join(risk.bandit) or 'none'})")
+        rules = ", ".join(risk.static_rules) or "no static rule"
+        print(f"{risk.id}: {risk.title} (CWE-{risk.cwe}; flagged by: {rules})")
         print(str(demo).split("\n", 1)[1])
     return EXIT_OK
 

@@ -130,3 +130,22 @@ def test_the_same_copy_without_the_failure_builds(tmp_path: Path) -> None:
     book = _minimal_book(tmp_path, 'print("this cell works")')
     done = build(book, tmp_path / "out", timeout=300)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+@pytest.mark.xdist_group("site")
+def test_every_risk_card_shows_its_attack(built_site) -> None:  # type: ignore[no-untyped-def]
+    """Each card has three tabs, Insecure, Secure and Attack, the last one the attack's source."""
+    from pysecbook.teaching.risks import all_risks
+
+    assert built_site.returncode == 0
+    by_page: dict[str, list[str]] = {}
+    for risk in all_risks():
+        by_page.setdefault(risk.page, []).append(risk.attack.__name__)
+    for page, attacks in by_page.items():
+        html = (built_site.html / "book" / f"{page}.html").read_text(encoding="utf-8")
+        labels = re.findall(r'<label[^>]*class="sd-tab-label"[^>]*>\s*([^<]+?)\s*</label>', html)
+        assert labels.count("Attack") == len(attacks) == labels.count("Insecure"), (page, labels)
+        for name in attacks:
+            # Pygments puts the blank after "def" in a span of its own.
+            assert re.search(rf'<span class="k">def</span>(?:<span class="w">\s*</span>|\s)'
+                             rf'<span class="nf">{name}</span>', html), (page, name)

@@ -163,6 +163,7 @@ def test_m7_security_validation() -> None:
     no_scan = target({".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n"})
     assert run("M7", ctx(no_scan)) == "warn"
     assert run("M7", ctx(target({"bandit-report.json": "{}"}))) == "manual"
+    assert run("M7", ctx(target({"README.md": "hi"}), own_project=True)) == "warn"  # yours: add one
     assert run("M7", ctx(target({"scan_results.txt": "all good"}))) == "manual"
     wheel = target({"demo/__init__.py": ""}, kind="wheel", dist_info={
         "METADATA": b"Metadata-Version: 2.1\nName: demo\nProject-URL: Source, https://example.invalid/demo\n"})
@@ -189,6 +190,42 @@ def test_m8_with_the_real_support_table() -> None:
 
     old = CheckContext(target({}), environment=RuntimeEnvironment((3, 7), None, None), today=TODAY)
     assert get_check("M8")().run(old).status == "fail"
+
+
+def _m8(micro: int, *, day=None, distribution: bool = False):  # type: ignore[no-untyped-def]
+    from pysecbook.checker.checklist import CheckContext
+    from pysecbook.checker.checklist.environment import RuntimeEnvironment
+
+    env = RuntimeEnvironment((3, 11), "/venv", None, python_micro=micro, distribution_build=distribution)
+    return get_check("M8")().run(CheckContext(target({}), environment=env, today=day or TODAY))
+
+
+def test_m8_fails_a_supported_branch_behind_its_newest_patch_release() -> None:
+    result = _m8(7)
+    assert result.status == "fail"
+    assert result.summary.startswith("Python 3.11.7 lacks 10 patch releases of 3.11 (3.11.8 to 3.11.17)")
+    assert result.details[0].startswith("Python 3.11 gets security fixes only")
+    assert any(d.startswith("3.11.13: CVE-2024-12718, CVE-2025-4138, CVE-2025-4330, CVE-2025-4517 (tarfile)")
+               for d in result.details)
+
+
+def test_m8_passes_the_newest_patch_release_and_warns_when_the_table_is_old() -> None:
+    from datetime import timedelta
+
+    from pysecbook.checker.eol import patches
+
+    current = _m8(17)
+    assert current.status == "pass"
+    assert current.summary.startswith("Python 3.11.17 is the newest 3.11 release in the table")
+    stale = _m8(17, day=patches.load_table().checked + timedelta(days=200))
+    assert stale.status == "warn"
+    assert any("patch table was checked on" in d for d in stale.details)
+
+
+def test_m8_tells_a_distribution_build_how_to_check_its_backports() -> None:
+    result = _m8(2, distribution=True)
+    assert result.status == "fail"
+    assert result.details[1].startswith("this interpreter looks like a distribution build")
 
 
 def test_m9_is_manual_never_pass() -> None:

@@ -47,12 +47,23 @@ def test_pip_audit_passes_silently_without_strict_and_fails_with_it() -> None:
 
 
 def test_usage_policy_allows_the_well_kept_sample_and_refuses_the_suspicious_one() -> None:
+    from pysecbook.checker.checklist import get_check
+    from pysecbook.checker.checklist.base import CheckContext
+    from pysecbook.checker.scan.model import Target
+
     kept = culture.check_candidate(sample_path("well-kept"))
     suspicious = culture.check_candidate(sample_path("suspicious"))
-    assert kept.allowed and kept.exit_code == 0
-    assert not suspicious.allowed and suspicious.exit_code == 1
+    assert kept.allowed and not suspicious.allowed
+    assert suspicious.exit_code == 1
     assert any(line.startswith("M1 must  FAIL") for line in suspicious.lines)
     assert "not audited here" in str(kept)
+    # The machine's own verdict is shown, marked, and is the same as M8 run here directly:
+    # it fails an interpreter behind its branch's newest patch release, whatever the project.
+    m8 = get_check("M8")().run(CheckContext(Target(kind="directory", path="x", root=None,
+                                                   dist_info={}, files=[])))
+    line = next(line for line in kept.lines if line.startswith("M8 "))
+    assert line == f"M8 must  {m8.status.upper():<6} {m8.summary}  (this machine)"
+    assert kept.exit_code == (1 if m8.status == "fail" else 0)
 
 
 def test_policy_documents_ship_with_the_library() -> None:

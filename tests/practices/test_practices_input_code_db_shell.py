@@ -122,3 +122,12 @@ def test_secure_byte_count_counts_and_treats_options_as_names() -> None:
         (tmp / "notes.txt").write_text("hello\n", encoding="utf-8")
         assert shell.byte_count_secure(str(tmp), "notes.txt") == "6 notes.txt"
         assert "No such file" in shell.byte_count_secure(str(tmp), "--version")
+
+
+def test_sanitised_comments_keep_the_allowed_markup_and_lose_the_rest() -> None:
+    from pysecbook.teaching.risks import templates
+
+    honest, attack = (templates.sanitize_comment_html(c) for c in templates.RICH_COMMENTS)
+    assert '<b>very</b>' in honest and 'href="https://docs.python.org/3/"' in honest
+    assert attack == ("<article class='comment'><p>Nice <a rel=\"noopener noreferrer\">post</a>"
+                      "</p></article>")

@@ -7,12 +7,9 @@ this Python (tar filters, expat's limits, the mktemp window) hold where the book
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
-import sys
-import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pysecbook.teaching.risks import file_permissions, marshal_data, multiprocessing_connections
-from pysecbook.teaching.risks import path_traversal, pickling, shelve_files, tarfile_extraction
+from pysecbook.teaching.risks import path_traversal, pickling, shelve_files
 from pysecbook.teaching.risks import temp_files, xml_parsing, yaml_loading, zip_bombs
 from pysecbook.teaching.sandbox import private_tmpdir
 
@@ -31,26 +28,6 @@ def test_path_traversal_secure_reads_files_inside_the_base() -> None:
         (tmp / "sub" / "a.txt").write_text("ok", encoding="utf-8")
         assert path_traversal.read_upload_secure(str(tmp), "sub/a.txt") == b"ok"
         assert path_traversal.read_upload_secure(str(tmp), "sub/../sub/a.txt") == b"ok"
-
-
-def test_tar_secure_extracts_an_honest_archive() -> None:
-    with private_tmpdir() as tmp:
-        archive = tmp / "ok.tar"
-        with tarfile.open(archive, "w") as tar:
-            info = tarfile.TarInfo("docs/readme.txt")
-            info.size = 2
-            tar.addfile(info, io.BytesIO(b"hi"))
-        (tmp / "out").mkdir()
-        tarfile_extraction.extract_secure(str(archive), str(tmp / "out"))
-        assert (tmp / "out" / "docs" / "readme.txt").read_bytes() == b"hi"
-
-
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the page describes 3.11")
-def test_extractall_without_filter_does_not_warn_on_this_python() -> None:
-    facts = tarfile_extraction.default_filter_behaviour()
-    assert facts["has_data_filter"] is True
-    assert facts["TarFile.extraction_filter"] is None
-    assert facts["warnings"] == []
 
 
 def test_zip_secure_extracts_an_honest_archive() -> None:
@@ -146,3 +123,29 @@ def test_every_security_considerations_module_of_this_page_is_covered() -> None:
 
     modules = {m for r in all_risks() if r.page.startswith("practices/") for m in r.modules}
     assert {"pickle", "shelve", "multiprocessing", "tempfile", "xml", "zipfile"} <= modules
+
+
+def test_the_json_lookalikes_come_back_from_the_secure_loaders_as_plain_data() -> None:
+    docs = pickling.json_lookalikes()
+    reduce_spelling = {"__reduce__": ["exec", [pickling.PAYLOAD_CODE]]}
+    assert pickling.load_secure(docs["JSON in pickle's reduce spelling"]) == reduce_spelling
+    assert marshal_data.load_rules_secure(docs["JSON in pickle's reduce spelling"]) == reduce_spelling
+    assert pickling.load_secure(docs["JSON in jsonpickle's spelling"])["py/reduce"][0] == {
+        "py/function": "builtins.exec"}
+
+
+def test_the_toml_payloads_are_data_to_tomllib() -> None:
+    from pysecbook.teaching.risks import exec_injection
+
+    payloads = exec_injection.toml_payloads("/x/marker")
+    code = "open('/x/marker', 'w').write('owned')"
+    assert exec_injection.load_config_secure(payloads["TOML value holding Python source"]) == {
+        "retries": 3, "hook": code}
+    assert exec_injection.load_config_secure(payloads["TOML table in pickle's reduce spelling"]) == {
+        "__reduce__": {"callable": "exec", "args": [code]}}
+
+
+def test_shelf_backend_names_the_dbm_module_and_its_files() -> None:
+    kind, files = shelve_files.shelf_backend().split(": ")
+    assert kind.startswith("dbm.") and kind in {f"dbm.{n}" for n in ("sqlite3", "gnu", "ndbm", "dumb")}
+    assert all(f.startswith("settings") for f in files.split(", "))

@@ -19,7 +19,7 @@ from importlib import _bootstrap_external  # type: ignore[attr-defined]
 from pathlib import Path
 
 import pytest
-from hermetic import NOBODY, TODAY, privilege_drop_refusal
+from hermetic import NOBODY, TODAY, interpreter_as_other_user_refusal
 
 from pysecbook.checker import check_target
 from pysecbook.checker.checklist import RuntimeEnvironment
@@ -201,7 +201,7 @@ def test_an_unreadable_directory_is_reported() -> None:
         write(base, {"ok.py": "x = 1\n", "locked/hidden.py": "x = 2\n"})
         (base / "locked").chmod(0o000)
         if os.geteuid() == 0:
-            if (why := privilege_drop_refusal()) is not None:
+            if (why := interpreter_as_other_user_refusal()) is not None:
                 pytest.skip(why)
             # Root reads any directory; the reader runs as an ordinary user instead.
             done = subprocess.run([sys.executable, "-c", _UNREADABLE, str(base)], capture_output=True,

@@ -144,19 +144,23 @@ def _not_audited(pins: list[tuple[str, str]]) -> Any:
 
 @dataclass(frozen=True)
 class PolicyVerdict:
-    """The usage policy applied to one candidate project."""
+    """The usage policy applied to one candidate project.
+
+    ``allowed`` is about the candidate: no must-do check about the project failed and every
+    file was scanned. The checks that judge the machine running the scan (M3, M5, M8) are
+    listed apart, marked "this machine": they say what to fix before running anything here,
+    whatever the candidate, so they neither refuse a project nor disappear.
+    """
 
     name: str
     exit_code: int
     lines: tuple[str, ...]
-
-    @property
-    def allowed(self) -> bool:
-        return self.exit_code == 0
+    allowed: bool = False
 
     def __str__(self) -> str:
         verdict = "may be adopted" if self.allowed else "REFUSED until the failures are resolved"
-        return "\n".join([f"{self.name}: pysecbook check exit code {self.exit_code}: {verdict}",
+        return "\n".join([f"{self.name}: pysecbook check exit code {self.exit_code}; "
+                          f"the candidate {verdict}",
                           *(f"  {line}" for line in self.lines)])
 
 
@@ -167,19 +171,24 @@ def check_candidate(path: str | Path, name: str | None = None, *,
     The checklist runs as the command line runs it, except that its vulnerability audit
     (check C3) is replaced by a stub that reports "not audited", because the book is built
     offline. Every must-do check is listed, with up to ``details`` lines of evidence when it
-    failed; could-do checks are listed when they did not pass.
+    failed; could-do checks are listed when they did not pass. The machine's own checks are
+    marked and do not decide whether the candidate may be adopted.
     """
     from pysecbook.checker import check_target
+    from pysecbook.checker.checklist import get_check
 
     report = check_target(str(path), jobs=1, auditor=_not_audited)
+    machine = {c.id for c in report.checks if get_check(c.id).family == "environment"}
     lines: list[str] = []
     for c in report.checks:
         if c.level != "must" and c.status == "pass":
             continue
-        lines.append(f"{c.id} {c.level:<5} {c.status.upper():<6} {c.summary}")
+        where = "  (this machine)" if c.id in machine else ""
+        lines.append(f"{c.id} {c.level:<5} {c.status.upper():<6} {c.summary}{where}")
         if c.level == "must" and c.status in ("fail", "error"):
             lines += [f"                - {d}" for d in c.details[:details]]
-    return PolicyVerdict(name or Path(path).name, report.exit_code, tuple(lines))
+    allowed = not report.unscanned and not [c for c in report.failed_must if c.id not in machine]
+    return PolicyVerdict(name or Path(path).name, report.exit_code, tuple(lines), allowed)
 
 
 #: The small sample the "users" page scans with Bandit, as written and with a reviewed

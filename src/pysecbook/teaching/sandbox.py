@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import socket
 import subprocess  # nosec B404 - the whole point of this module is a controlled child process
 import sys
@@ -135,6 +136,78 @@ def run_python(
     return Completed(proc.returncode, proc.stdout, proc.stderr)
 
 
+#: The account a demonstration runs "another local user" as, when the process may switch.
+OTHER_USER = "nobody"
+
+
+def other_user() -> tuple[int, int]:
+    """The uid and gid of :data:`OTHER_USER` (65534 when the account database lacks it)."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        return 65534, 65534
+    return entry.pw_uid, entry.pw_gid
+
+
+def other_user_refusal() -> str | None:
+    """Why this process cannot start a child as another, unprivileged user (None if it can)."""
+    if not hasattr(os, "geteuid") or not hasattr(os, "setuid"):
+        return "there are no POSIX users on this platform"
+    if os.geteuid() != 0:
+        return (f"starting a process as another user needs root, and this one runs as uid "
+                f"{os.geteuid()}")
+    return None
+
+
+def run_as_other_user(argv: Sequence[str], *, cwd: Path, timeout: float = DEFAULT_TIMEOUT) -> Completed:
+    """Run ``argv`` as :data:`OTHER_USER`, in ``cwd``, with the minimal environment and limits.
+
+    The child drops its groups, its gid and its uid before the program starts, so what it
+    does, it does with that user's rights only. Needs root: see :func:`other_user_refusal`.
+    The program must be reachable by that user (a system binary such as ``/bin/sh``).
+    """
+    reason = other_user_refusal()
+    if reason:
+        raise PermissionError(reason)
+    uid, gid = other_user()
+
+    def drop() -> None:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        _limit_resources(10, 2**30)
+
+    try:
+        proc = subprocess.run(  # nosec B603 - fixed argument list, no shell of ours
+            list(argv), cwd=cwd, env=dict(MINIMAL_ENV), capture_output=True, text=True,
+            timeout=timeout, preexec_fn=drop, check=False)  # noqa: PLW1509 - drops ids only
+    except subprocess.TimeoutExpired as exc:
+        return Completed(-9, _text(exc.stdout), _text(exc.stderr), timed_out=True)
+    return Completed(proc.returncode, proc.stdout, proc.stderr)
+
+
+@contextlib.contextmanager
+def reachable_dir(private: Path, name: str = "shared") -> Iterator[Path]:
+    """A directory inside ``private`` that another user can reach by its name, removed after.
+
+    ``private`` is 0o700, which keeps every other user out of everything below it; for the
+    duration of the block it becomes 0o711 (others may pass through, not list), and the new
+    directory is 0o711 as well. Files in it keep the modes they are created with.
+    """
+    old = private.stat().st_mode & 0o777
+    shared = private / name
+    shared.mkdir()
+    shared.chmod(0o711)
+    private.chmod(0o711)
+    try:
+        yield shared
+    finally:
+        private.chmod(old)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
 def _text(data: str | bytes | None) -> str:
     if data is None:
         return ""
@@ -243,9 +316,9 @@ def enter_private_network() -> None:
         errno = ctypes.get_errno()
         raise OSError(errno, f"unshare: {os.strerror(errno)}")
     if uid != 0:
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+        Path("/proc/self/setgroups").write_text("deny", encoding="ascii")
+        Path("/proc/self/uid_map").write_text(f"0 {uid} 1", encoding="ascii")
+        Path("/proc/self/gid_map").write_text(f"0 {gid} 1", encoding="ascii")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sH14x", b"lo", _IFF_UP | _IFF_LOOPBACK | _IFF_RUNNING)
         fcntl.ioctl(sock.fileno(), _SIOCSIFFLAGS, request)

@@ -312,6 +312,9 @@ class M7(_Must):
         if ci:
             return CheckResult("warn", "the authors' CI runs no security scanner: your own scan "
                                "(M2) is all there is; ask them", tuple(ci + hints))
+        if ctx.own_project:
+            return CheckResult("warn", "your project has no CI configuration that runs a "
+                               "security scanner: add a step or a pre-commit hook", tuple(hints))
         where = project_repository(ctx.project.urls)
         look = f"look at {where}" if where else "find the project's repository"
         return CheckResult("manual", f"this {ctx.target.kind} carries no CI configuration: "
@@ -335,25 +338,41 @@ class M8(_Must):
     judges = "machine"
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        """An interpreter past its end of life gets no security fixes, so every later
-        vulnerability in it stays open. The check reads the running interpreter's version
-        against the dated support table shipped with pysecbook (it says how old the table
-        is). Fix: move to a version that still gets fixes, and keep packages current with
-        ``pip list --outdated`` and ``pip install --upgrade`` inside the virtual environment."""
+        """Security fixes reach an interpreter only while its feature version is supported,
+        and only through new patch releases: a 3.11.7 runs on a supported branch and still
+        lacks every fix released in 3.11.8 and later. The check reads the running
+        interpreter's exact version against two dated tables shipped with pysecbook: the
+        support schedule of each feature version, and the newest patch release of each branch
+        with the security fixes released since (both say how old they are). A distribution's
+        interpreter may carry backported fixes under an old version number: read its package
+        changelog before you trust or dismiss the verdict. Fix: install the newest patch
+        release of a supported version, recreate virtual environments on it, and keep
+        packages current with ``pip list --outdated`` and ``pip install --upgrade`` inside the
+        virtual environment."""
         env = ctx.environment
         assert env is not None  # nosec B101 - set by CheckContext.__post_init__
         lookup = ctx.support_status
-        if lookup is None:
-            try:
+        try:
+            from pysecbook.checker.eol import patch_gap
+            if lookup is None:
                 from pysecbook.checker.eol import support_status as lookup
-            except ImportError:
-                return CheckResult("error", "the support table (pysecbook.checker.eol) is not available")
+        except ImportError:
+            return CheckResult("error", "the support table (pysecbook.checker.eol) is not available")
         status = lookup(env.python_version, ctx.today)
-        stale = (" (the table is old: check the Python developer's guide)",) if status.stale else ()
+        gap = None
+        if env.python_release is not None:
+            gap = patch_gap(env.python_release, ctx.today, distribution_build=env.distribution_build)
+        details = tuple(gap.details()) if gap is not None else ()
+        stale = status.stale or (gap is not None and gap.stale)
+        old = (" (the table is old: check the Python developer's guide)",) if status.stale else ()
         if status.status == "end-of-life":
-            return CheckResult("fail", status.message, stale)
-        if status.status in ("prerelease", "unknown") or status.stale:
-            return CheckResult("warn", status.message, stale)
+            return CheckResult("fail", status.message, old + details)
+        if gap is not None and gap.behind:
+            return CheckResult("fail", gap.summary(), (status.message, *old, *details))
+        if status.status in ("prerelease", "unknown") or stale:
+            return CheckResult("warn", status.message, old + details)
+        if gap is not None and gap.known:
+            return CheckResult("pass", f"{gap.summary()}. {status.message}", details)
         return CheckResult("pass", status.message)
 
 

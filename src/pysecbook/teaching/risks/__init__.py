@@ -13,7 +13,12 @@ import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Demo", "Outcome", "Risk", "all_risks", "get", "register"]
+__all__ = ["Demo", "DemonstrationUnavailable", "Outcome", "Risk", "all_risks", "get", "register"]
+
+
+class DemonstrationUnavailable(RuntimeError):
+    """The attack needs something this machine cannot give (root, a kernel feature); the
+    message says what. Nothing was run."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,34 @@ class Risk:
     attack: Callable[[Callable[..., object]], Outcome]
     summary: str = ""
     tags: tuple[str, ...] = field(default=())
+    #: Says why the attack cannot run here (None when it can), for attacks that need more
+    #: than an ordinary process has, such as starting a child as another user.
+    requires: Callable[[], str | None] | None = None
+    #: The project's own Bandit rules (``PSB`` and three digits, defined in
+    #: ``pysecbook.checker.detections``) that flag the insecure function.
+    detections: tuple[str, ...] = field(default=())
+    #: When neither Bandit nor a project rule flags the insecure function: why no static
+    #: rule can tell it from the secure one (one sentence).
+    no_static_rule: str = ""
+
+    def unavailable(self) -> str | None:
+        """Why the attack cannot run on this machine, or None."""
+        return self.requires() if self.requires else None
 
     def demonstrate(self) -> Demo:
-        """Run the attack against both implementations."""
+        """Run the attack against both implementations (:class:`DemonstrationUnavailable`
+        when it cannot run here)."""
+        reason = self.unavailable()
+        if reason:
+            raise DemonstrationUnavailable(f"{self.id} cannot be demonstrated here: {reason}")
         return Demo(self.id, self.attack(self.insecure), self.attack(self.secure))
+
+    def replay(self) -> str:
+        """The demonstration as text, or the sentence saying why it cannot run here."""
+        try:
+            return str(self.demonstrate())
+        except DemonstrationUnavailable as exc:
+            return str(exc)
 
     @property
     def insecure_ref(self) -> str:
@@ -91,6 +120,11 @@ class Risk:
     @property
     def secure_ref(self) -> str:
         return _ref(self.secure)
+
+    @property
+    def static_rules(self) -> tuple[str, ...]:
+        """Every rule id that flags the insecure function: Bandit's, then the project's."""
+        return (*self.bandit, *self.detections)
 
     @property
     def cwe_url(self) -> str:
@@ -103,6 +137,8 @@ class Risk:
             "summary": self.summary,
             "cwe": self.cwe,
             "bandit": list(self.bandit),
+            "detections": list(self.detections),
+            "no_static_rule": self.no_static_rule,
             "modules": list(self.modules),
             "page": self.page,
             "insecure": self.insecure_ref,

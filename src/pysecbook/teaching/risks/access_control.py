@@ -125,6 +125,8 @@ register(
         "every permission; deny by default instead.",
         cwe=863,
         bandit=(),
+        no_static_rule="allow-unless-denied and deny-unless-granted are the same kind of "
+                       "lookup; only the policy's intent tells them apart.",
         modules=("functools",),
         page="practices/access-control",
         insecure=require_permission_insecure,
@@ -208,6 +210,8 @@ register(
         "refuse handlers that declare no permission.",
         cwe=862,
         bandit=(),
+        no_static_rule="a route without a check looks like any public route; whether it should "
+                       "be public is a decision, not a pattern.",
         modules=("functools",),
         page="practices/access-control",
         insecure=add_route_insecure,

@@ -64,6 +64,7 @@ RISK = register(
         "so a check made on the encoded text is bypassed.",
         cwe=1289,
         bandit=(),
+        detections=("PSB601",),
         modules=("base64", "binascii"),
         page="practices/input-validation",
         insecure=authenticate_insecure,

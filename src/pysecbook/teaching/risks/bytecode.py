@@ -151,6 +151,8 @@ RISK = register(
         "of the source, whatever code it holds; hash-checked caches do not stop a forger.",
         cwe=345,
         bandit=(),
+        no_static_rule="the difference is where the child reads byte code from; who can write "
+                       "__pycache__ is not in the code.",
         modules=("importlib", "py_compile"),
         page="fundamentals/execution-model",
         insecure=run_app_insecure,

@@ -37,7 +37,7 @@ def handle_insecure(order: dict[str, object]) -> tuple[int, str]:
     try:
         return 200, charge(order)
     except Exception as exc:
-        report = traceback.TracebackException.from_exception(exc, capture_locals=True)
+        report = traceback.TracebackException.from_exception(exc, capture_locals=True)  # nosec PSB801 - deliberately insecure: demonstration of PSB-DEBUG-TRACEBACK
         return 500, "".join(report.format())
 
 
@@ -102,6 +102,7 @@ RISK = register(
         ),
         cwe=209,
         bandit=(),
+        detections=("PSB801",),
         modules=("traceback", "logging"),
         page="security-model/debug-mode",
         insecure=handle_insecure,

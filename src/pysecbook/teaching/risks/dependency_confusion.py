@@ -67,6 +67,7 @@ RISK = register(
         summary="With two indexes pip installs the highest version of a name from either one.",
         cwe=427,
         bandit=(),
+        detections=("PSB802",),
         modules=("pip",),
         page="culture/supply-chain",
         insecure=index_options_insecure,

@@ -117,6 +117,8 @@ RISK = register(
         summary="Deprecated calls pass the tests until the release that removes them.",
         cwe=477,
         bandit=(),
+        no_static_rule="the difference is one environment variable of the test run "
+                       "(PYTHONWARNINGS), which no rule can know is a test run.",
         modules=("warnings", "unittest"),
         page="culture/users",
         insecure=run_tests_insecure,

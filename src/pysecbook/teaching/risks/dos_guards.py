@@ -44,7 +44,7 @@ MAX_IDS = 10_000
 
 def parse_amount_insecure(text: str) -> int:
     """Parse a decimal amount; someone disabled the digit limit to allow 'big numbers'."""
-    sys.set_int_max_str_digits(0)
+    sys.set_int_max_str_digits(0)  # nosec PSB602 - deliberately insecure: demonstration of PSB-DOS-INTDIGITS
     return int(text)
 
 
@@ -120,6 +120,7 @@ INT_DIGITS = register(
         "4300-digit limit lets one field burn a worker's CPU.",
         cwe=400,
         bandit=(),
+        detections=("PSB602",),
         modules=("sys", "builtins"),
         page="practices/input-validation",
         insecure=parse_amount_insecure,
@@ -136,6 +137,8 @@ INT_HASH = register(
         "of them takes quadratic time to build.",
         cwe=407,
         bandit=(),
+        no_static_rule="a set of int() of client data is everyday code; only the bounds "
+                       "checked before it make it safe, and they take many forms.",
         modules=("builtins", "sys"),
         page="practices/input-validation",
         insecure=count_unique_ids_insecure,

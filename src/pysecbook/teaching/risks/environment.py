@@ -185,6 +185,8 @@ RISK = register(
         "run code in a Python process; -E and -I ignore them.",
         cwe=15,
         bandit=(),
+        no_static_rule="the difference is the -I flag of a child interpreter; whether its "
+                       "environment can be trusted is not written in the code.",
         modules=("site", "sys"),
         page="fundamentals/execution-model",
         insecure=run_tool_insecure,

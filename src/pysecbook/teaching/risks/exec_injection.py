@@ -38,13 +38,32 @@ def payload(marker: str) -> str:
     )
 
 
+def toml_payloads(marker: str) -> dict[str, str]:
+    """Mallory's best tries in TOML, which has no syntax for a call: a value holding Python
+    source (dangerous only to a program that evaluates it later), and a table spelling
+    ``exec`` the way object-building formats do."""
+    code = f"open({marker!r}, 'w').write('owned')"
+    return {
+        "TOML value holding Python source": f'retries = 3\nhook = "{code}"\n',
+        "TOML table in pickle's reduce spelling": f'[__reduce__]\ncallable = "exec"\nargs = ["{code}"]\n',
+    }
+
+
 def attack(func: object) -> Outcome:
-    """Upload the payload as a configuration (in a child interpreter): is a file written?"""
-    written, result = call_with_marker(func, payload)
-    if written:
-        return Outcome(True, "the configuration escaped the empty __builtins__ and wrote a "
-                             "marker file through the real open()")
-    return Outcome(False, f"no file written: {result}")
+    """Upload each payload as a configuration (in a child interpreter): is a file written?
+
+    The Python "configuration" that escapes the empty ``__builtins__``, then the TOML
+    documents of :func:`toml_payloads`."""
+    parts = []
+    succeeded = False
+    makers = {"Python assignments": payload,
+              **{label: (lambda m, label=label: toml_payloads(m)[label]) for label in toml_payloads("x")}}
+    for label, make in makers.items():
+        written, result = call_with_marker(func, make)
+        succeeded = succeeded or written
+        parts.append(f"{label}: " + ("escaped and wrote the marker file through the real open()"
+                                     if written else f"no file written, {result}"))
+    return Outcome(succeeded, "; ".join(parts))
 
 
 RISK = register(

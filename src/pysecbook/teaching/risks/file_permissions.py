@@ -3,8 +3,12 @@
 ``os.chmod(path, 0o777)`` (often "to fix a permission error") gives every account on the
 machine, and every compromised service running under one, write access to the file: a
 configuration, a script that runs later, a key. The umask does not apply to ``chmod``. The
-secure version creates the file with mode 0o600 from the start. The attack only reads the
-mode bits to decide whether another user could write the file.
+secure version creates the file with mode 0o600 from the start.
+
+The attack is another user doing it: the victim saves its configuration in a directory
+other users can reach, and a child process that has dropped to the unprivileged account
+``nobody`` appends a line to it. Starting a process as another user needs root; elsewhere
+the demonstration says so and does not run.
 Book page: ``book/practices/files``.
 """
 
@@ -16,7 +20,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pysecbook.teaching.risks import Outcome, Risk, register
-from pysecbook.teaching.sandbox import private_tmpdir
+from pysecbook.teaching.sandbox import (
+    last_line,
+    other_user,
+    other_user_refusal,
+    private_tmpdir,
+    reachable_dir,
+    run_as_other_user,
+)
+
+#: What the other user appends: a line that would give them the application's admin role.
+PLANTED = "admin_group = nobody"
 
 
 def save_config_insecure(path: str, text: str) -> None:
@@ -41,13 +55,19 @@ def who_may(path: Path) -> str:
 
 
 def attack(func: Callable[..., None]) -> Outcome:
-    """Could another local user rewrite the saved file? (Read from the mode bits.)"""
-    with private_tmpdir() as tmp:
-        path = tmp / "app.conf"
+    """Another local user (``nobody``, in a child that dropped root) appends to the file."""
+    uid, _ = other_user()
+    with private_tmpdir() as tmp, reachable_dir(tmp) as shared:
+        path = shared / "app.conf"
         func(str(path), "admin_group = staff\n")
-        writable = bool(path.stat().st_mode & stat.S_IWOTH)
-        observed = who_may(path)
-    return Outcome(attack_succeeded=writable, observed=observed)
+        done = run_as_other_user(
+            ["/bin/sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", PLANTED, str(path)], cwd=shared)
+        rewritten = PLANTED in path.read_text(encoding="utf-8")
+        mode = who_may(path)
+    if rewritten:
+        return Outcome(True, f"{mode}; uid {uid} appended {PLANTED!r} to the configuration")
+    said = last_line(done.stderr).replace(str(tmp), "<tmp>") or f"exit status {done.returncode}"
+    return Outcome(False, f"{mode}; uid {uid} was refused: {said}")
 
 
 RISK = register(
@@ -62,5 +82,6 @@ RISK = register(
         insecure=save_config_insecure,
         secure=save_config_secure,
         attack=attack,
+        requires=other_user_refusal,
     )
 )

@@ -27,7 +27,7 @@ class Customer:
 
 def render_greeting_insecure(template: str, customer: Customer) -> str:
     """Fill a user-written template with ``str.format``."""
-    return template.format(customer=customer)
+    return template.format(customer=customer)  # nosec PSB604 - deliberately insecure: demonstration of PSB-FORMAT-GLOBALS
 
 
 def render_greeting_secure(template: str, customer: Customer) -> str:
@@ -58,6 +58,7 @@ RISK = register(
         "globals through any object it is given.",
         cwe=134,
         bandit=(),
+        detections=("PSB604",),
         modules=("string", "builtins"),
         page="practices/code-injection",
         insecure=render_greeting_insecure,

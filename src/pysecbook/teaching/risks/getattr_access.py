@@ -91,6 +91,8 @@ RISK = register(
         ),
         cwe=470,
         bandit=(),
+        no_static_rule="both versions call getattr() with a name from the client; only the "
+                       "allowlist checked first makes one safe.",
         modules=("builtins",),
         page="security-model/getattr",
         insecure=read_field_insecure,

@@ -135,6 +135,8 @@ register(
         ".env and .git included; serve only a public directory and an allowlist of files.",
         cwe=552,
         bandit=(),
+        no_static_rule="serving a directory is what http.server is for; what the directory "
+                       "holds is not in the code.",
         modules=("http.server",),
         page="practices/network",
         insecure=make_handler_insecure,

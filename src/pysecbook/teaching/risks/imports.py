@@ -78,6 +78,8 @@ RISK = register(
         summary="Importing an untrusted module, even only to read an attribute, executes it.",
         cwe=94,
         bandit=(),
+        no_static_rule="importing a file is how plugins load; whether the file is trusted is "
+                       "not in the code.",
         modules=("importlib", "ast"),
         page="fundamentals/execution-model",
         insecure=plugin_version_insecure,

@@ -24,7 +24,7 @@ ALLOWED_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(?:txt|pdf|png|jpg)")
 
 def save_upload_insecure(upload_dir: Path, name: str, data: bytes) -> Path:
     """Store an upload; a denylist removes ``../`` and refuses script extensions."""
-    name = name.replace("../", "").replace("..\\", "")
+    name = name.replace("../", "").replace("..\\", "")  # nosec PSB603 - deliberately insecure: demonstration of PSB-INPUT-DENYLIST
     if name.lower().endswith(DENIED_SUFFIXES):
         raise ValueError(f"file type not allowed: {name!r}")
     target = upload_dir / name
@@ -92,6 +92,7 @@ RISK = register(
         "accept only input that fully matches what is allowed.",
         cwe=184,
         bandit=(),
+        detections=("PSB603",),
         modules=("re", "pathlib"),
         page="practices/input-validation",
         insecure=save_upload_insecure,

@@ -75,6 +75,8 @@ RISK = register(
         summary="An exact pin names a version, not its bytes: a replaced file installs silently.",
         cwe=494,
         bandit=(),
+        no_static_rule="both versions build a text line; a lock without hashes is a property "
+                       "of the file, which pip --require-hashes checks when installing.",
         modules=("pip",),
         page="culture/supply-chain",
         insecure=lock_line_insecure,

@@ -108,6 +108,8 @@ register(
         "escaped (%r) or with a formatter that escapes control characters.",
         cwe=117,
         bandit=(),
+        no_static_rule="%s and %r are both ordinary logging formats; whether the argument "
+                       "comes from a client is not visible in the call.",
         modules=("logging",),
         page="practices/logging",
         insecure=record_failed_login_insecure,

@@ -92,6 +92,8 @@ register(
         "credentials with a logging.Filter on the handler.",
         cwe=532,
         bandit=(),
+        no_static_rule="both handlers are configured alike; whether a message carries a secret "
+                       "depends on what is logged at run time.",
         modules=("logging",),
         page="practices/logging",
         insecure=make_handler_insecure,

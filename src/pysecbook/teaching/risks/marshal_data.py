@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import marshal
 from collections.abc import Callable
-from pathlib import Path
 
 from pysecbook.teaching.risks import Outcome, Risk, register
-from pysecbook.teaching.risks.pickling import PAYLOAD_CODE, load_in_child
+from pysecbook.teaching.risks.pickling import PAYLOAD_CODE, attack_with, file_writer, json_lookalikes
 
 
 def load_rules_insecure(data: bytes) -> object:
@@ -38,15 +37,12 @@ def marshal_payload() -> bytes:
     return marshal.dumps(compile(source, "<rules>", "exec"))
 
 
-def _write_cache(tmp: Path) -> str:
-    (tmp / "rules.cache").write_bytes(marshal_payload())
-    return "rules.cache"
-
-
 def attack(func: Callable[..., object]) -> Outcome:
-    """Mallory replaces the rules cache in a directory she can write to."""
-    ran, observed = load_in_child(func, _write_cache)
-    return Outcome(attack_succeeded=ran, observed=observed)
+    """Mallory replaces the rules cache in a directory she can write to: with a marshalled
+    code object, and with JSON rules that spell a call to her code."""
+    builds = {"marshal": file_writer("rules.cache", marshal_payload())}
+    builds.update({label: file_writer("rules.json", doc) for label, doc in json_lookalikes().items()})
+    return attack_with(func, builds)
 
 
 RISK = register(

@@ -106,6 +106,8 @@ RISK = register(
         "json.py replaces the standard library's json; -P, PYTHONSAFEPATH or -I stop it.",
         cwe=427,
         bandit=(),
+        no_static_rule="the difference is the -I flag of a child interpreter; what lies beside "
+                       "the script is not in the code.",
         modules=("sys", "json"),
         page="fundamentals/execution-model",
         insecure=run_script_insecure,

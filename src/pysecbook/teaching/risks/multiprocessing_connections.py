@@ -26,7 +26,7 @@ from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run
 
 def receive_one_insecure(port: int) -> object:
     """Accept one client on 127.0.0.1 and return the message it sends."""
-    with Listener(("127.0.0.1", port)) as listener:
+    with Listener(("127.0.0.1", port)) as listener:  # nosec PSB701 - deliberately insecure: demonstration of PSB-MULTIPROCESSING-LISTENER
         with listener.accept() as conn:
             return conn.recv()
 
@@ -76,7 +76,7 @@ def _send_payload(port: int, tries: int = 100) -> str:
     """Connect without any key, as any local process can, and send a pickle payload."""
     for _ in range(tries):
         try:
-            conn = Client(("127.0.0.1", port))
+            conn = Client(("127.0.0.1", port))  # nosec PSB701 - the attacker's client of PSB-MULTIPROCESSING-LISTENER
         except ConnectionRefusedError:
             time.sleep(0.05)
             continue
@@ -128,6 +128,7 @@ RISK = register(
         "process send it a pickle that runs code.",
         cwe=502,
         bandit=(),
+        detections=("PSB701",),
         modules=("multiprocessing", "multiprocessing.connection", "pickle"),
         page="practices/deserialization",
         insecure=receive_one_insecure,

@@ -73,6 +73,8 @@ RISK = register(
         "and symlinks reach any file the process can read.",
         cwe=22,
         bandit=(),
+        no_static_rule="joining a base directory and a name is everyday code; only the "
+                       "containment check after it makes it safe, and it can take many forms.",
         modules=("pathlib", "os.path"),
         page="practices/files",
         insecure=read_upload_insecure,

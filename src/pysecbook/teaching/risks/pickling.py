@@ -160,15 +160,43 @@ def load_in_child(
         return False, f"no code ran; loader {said}"
 
 
-def _write_pickle(tmp: Path) -> str:
-    (tmp / "message.pickle").write_bytes(pickle_payload())
-    return "message.pickle"
+def json_lookalikes() -> dict[str, bytes]:
+    """Mallory's best tries in JSON: documents that spell a call to ``exec(PAYLOAD_CODE)`` the
+    way object-building formats do (jsonpickle's ``py/reduce``, pickle's reduce protocol).
+    A loader that builds objects from such keys would run them; ``json.loads`` returns data."""
+    return {
+        "JSON in jsonpickle's spelling": json.dumps({"py/reduce": [
+            {"py/function": "builtins.exec"}, {"py/tuple": [PAYLOAD_CODE]}]}).encode(),
+        "JSON in pickle's reduce spelling": json.dumps({"__reduce__": ["exec", [PAYLOAD_CODE]]}).encode(),
+    }
+
+
+def file_writer(name: str, data: bytes) -> Callable[[Path], str]:
+    """A ``build`` for :func:`load_in_child` that writes ``data`` as ``name``."""
+    def build(tmp: Path) -> str:
+        (tmp / name).write_bytes(data)
+        return name
+
+    return build
+
+
+def attack_with(func: Callable[..., object], builds: dict[str, Callable[[Path], str]],
+                mode: str = "bytes") -> Outcome:
+    """Each of Mallory's payloads, in a fresh child; the attack succeeds if any one ran."""
+    ran_any = False
+    parts = []
+    for label, build in builds.items():
+        ran, observed = load_in_child(func, build, mode=mode)
+        ran_any = ran_any or ran
+        parts.append(f"{label}: {observed}")
+    return Outcome(attack_succeeded=ran_any, observed="; ".join(parts))
 
 
 def attack(func: Callable[..., object]) -> Outcome:
-    """Mallory sends a pickle whose loading creates a file in the victim's directory."""
-    ran, observed = load_in_child(func, _write_pickle)
-    return Outcome(attack_succeeded=ran, observed=observed)
+    """Mallory sends a pickle that creates a file when loaded, and the same call in JSON."""
+    builds = {"pickle": file_writer("message.pickle", pickle_payload())}
+    builds.update({label: file_writer("message.json", doc) for label, doc in json_lookalikes().items()})
+    return attack_with(func, builds)
 
 
 RISK = register(

@@ -155,6 +155,8 @@ RISK = register(
         "only -S stops it, -I does not for the main site-packages.",
         cwe=427,
         bandit=(),
+        no_static_rule="the difference is the flags of a child interpreter (-S, -I); whether "
+                       "its site-packages can be trusted is not in the code.",
         modules=("site", "venv"),
         page="fundamentals/execution-model",
         insecure=run_tool_insecure,

@@ -112,6 +112,9 @@ RISK = register(
         ),
         cwe=208,
         bandit=(),
+        no_static_rule="== is right for almost every comparison; only the meaning of the "
+                       "operands (a secret) makes it a timing leak, and their names need not "
+                       "say so.",
         modules=("hmac", "secrets"),
         page="practices/passwords",
         insecure=token_matches_insecure,

@@ -2,8 +2,9 @@
 
 :mod:`shelve` stores every value as a pickle in a ``dbm`` database, so reading a shelf
 that somebody else wrote (an uploaded "settings" file, a cache in a shared directory) is
-unpickling their data. The attack builds a shelf whose value is a pickle payload and has the
-victim read it, in a child interpreter inside a private temporary directory.
+unpickling their data. The attack builds a shelf whose value is a pickle payload, and JSON
+settings that spell the same call, and has the victim read each, in a child interpreter
+inside a private temporary directory.
 Book page: ``book/practices/deserialization``.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pysecbook.teaching.risks import Outcome, Risk, register
-from pysecbook.teaching.risks.pickling import MarkerPayload, load_in_child
+from pysecbook.teaching.risks.pickling import MarkerPayload, attack_with, file_writer, json_lookalikes
 
 
 def read_settings_insecure(path: str) -> dict[str, object]:
@@ -39,10 +40,25 @@ def build_malicious_shelf(directory: Path, name: str = "settings") -> str:
     return name
 
 
+def shelf_backend() -> str:
+    """Which ``dbm`` module writes shelves on this interpreter, and the files one makes."""
+    import dbm
+
+    from pysecbook.teaching.sandbox import private_tmpdir
+
+    with private_tmpdir() as tmp:
+        name = build_malicious_shelf(tmp)
+        kind = dbm.whichdb(str(tmp / name))
+        files = sorted(p.name for p in tmp.iterdir())
+    return f"{kind}: {', '.join(files)}"
+
+
 def attack(func: Callable[..., object]) -> Outcome:
-    """Mallory hands over a settings shelf; the victim opens it and reads the values."""
-    ran, observed = load_in_child(func, build_malicious_shelf, mode="path")
-    return Outcome(attack_succeeded=ran, observed=observed)
+    """Mallory hands over a settings file: a shelf whose value runs her code, and the same
+    call spelt in JSON settings; the victim opens each and reads the values."""
+    builds = {"shelf": build_malicious_shelf}
+    builds.update({label: file_writer("settings.json", doc) for label, doc in json_lookalikes().items()})
+    return attack_with(func, builds, mode="path")
 
 
 RISK = register(

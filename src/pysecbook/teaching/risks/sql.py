@@ -194,6 +194,8 @@ PRIVILEGE_RISK = register(
         "read-only and deny writes with an authorizer.",
         cwe=250,
         bandit=(),
+        no_static_rule="both versions open a connection and run the query; the privilege a "
+                       "connection should have depends on the job it does.",
         modules=("sqlite3",),
         page="practices/database",
         insecure=run_report_insecure,

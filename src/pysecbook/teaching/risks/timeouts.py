@@ -27,7 +27,7 @@ SERVER_LIFETIME_SECONDS = 10.0
 
 def fetch_status_insecure(host: str, port: int, path: str = "/") -> int:
     """GET ``path`` and return the HTTP status; waits as long as the server likes."""
-    conn = http.client.HTTPConnection(host, port)
+    conn = http.client.HTTPConnection(host, port)  # nosec PSB702 - deliberately insecure: demonstration of PSB-NET-NO-TIMEOUT
     try:
         conn.request("GET", path)
         return conn.getresponse().status
@@ -120,6 +120,7 @@ register(
         "answers; pass a timeout to every network call.",
         cwe=1088,
         bandit=(),
+        detections=("PSB702",),
         modules=("http.client", "socket", "urllib.request"),
         page="practices/network",
         insecure=fetch_status_insecure,

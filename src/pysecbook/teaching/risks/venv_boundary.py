@@ -131,11 +131,24 @@ def what_a_venv_changes() -> dict[str, str]:
         done = run_python(_PATHS, python=python, flags=["-I"], cwd=tmp)
         data = json.loads(last_line(done.stdout))
         root = str(tmp)
+        contents = sorted(p.name for site in data["site"] for p in Path(site).iterdir())
     return {
         "sys.prefix": data["prefix"].replace(root, "<tmp>"),
         "sys.base_prefix": data["base_prefix"],
         "site-packages": ", ".join(p.replace(root, "<tmp>") for p in data["site"]),
+        "its contents": ", ".join(contents) or "(empty: made without pip)",
     }
+
+
+def bundled_installers() -> str:
+    """What ``python -m venv`` (with pip, the default) installs into a new environment here:
+    the wheels bundled with ``ensurepip``."""
+    import ensurepip
+
+    names = [f"pip {ensurepip.version()}"]
+    if sys.version_info < (3, 12):
+        names.append("setuptools")  # venv stopped adding it in 3.12
+    return ", ".join(names)
 
 
 def running_in_venv() -> bool:
@@ -153,6 +166,9 @@ RISK = register(
         ),
         cwe=668,
         bandit=(),
+        no_static_rule="a virtual environment's interpreter runs like any other; isolation is "
+                       "a property of how the process is started and confined, not of the "
+                       "call.",
         modules=("venv", "subprocess", "os"),
         page="security-model/virtual-environments",
         insecure=run_tool_insecure,

@@ -201,9 +201,27 @@ def expat_facts() -> dict[str, object]:
     return {
         "pyexpat.EXPAT_VERSION": pyexpat.EXPAT_VERSION,
         "pyexpat.version_info": pyexpat.version_info,
-        "limit setters exposed": sorted(n for n in dir(parser) if "BillionLaughs" in n),
+        "limit setters exposed": sorted(n for n in dir(parser)
+                                        if "BillionLaughs" in n or "AllocTracker" in n),
         "defusedxml": defusedxml.__version__,
     }
+
+
+def with_lower_floor(threshold: int = 2**16) -> str:
+    """The attack's document again, with expat's activation threshold lowered to
+    ``threshold`` bytes, where this interpreter exposes the setter (added to CPython's
+    security releases in 2026, gh-90949); otherwise says that it cannot."""
+    parser = pyexpat.ParserCreate()
+    setter = getattr(parser, "SetBillionLaughsAttackProtectionActivationThreshold", None)
+    if setter is None:
+        return "this interpreter's parsers have no setter for the threshold: the floor stays"
+    setter(threshold)
+    document = laughs_document(ATTACK_LEVELS)
+    try:
+        parser.Parse(document, True)
+    except pyexpat.ExpatError as exc:
+        return f"threshold lowered to {threshold:,} bytes: the {len(document)}-byte document is refused ({exc})"
+    return f"threshold lowered to {threshold:,} bytes: the {len(document)}-byte document still parsed"
 
 
 def measure() -> list[tuple[str, str, str]]:

@@ -144,6 +144,8 @@ RISK = register(
         "and count bytes while extracting.",
         cwe=409,
         bandit=(),
+        no_static_rule="both versions read every member; only the limits checked around the "
+                       "reads make one safe.",
         modules=("zipfile", "zlib"),
         page="practices/files",
         insecure=extract_insecure,

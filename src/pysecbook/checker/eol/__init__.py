@@ -11,6 +11,11 @@ was last checked, and :func:`support_status` reports it as ``stale`` once it is 
 about six months old. Where a PEP names only a month, the table uses the first day of that
 month (plan to be off a version by then); dates that were still a schedule when the table was
 checked are marked as such.
+
+The support status of a feature version says whether fixes are still *published* for it;
+whether an interpreter *has* them depends on its patch level. :mod:`.patches` holds the
+second table, the newest patch release of every branch and the security fixes each release
+carries, and :func:`patch_gap` says which of them one exact version lacks.
 Book page: ``book/security-model/python-versions``.
 """
 
@@ -20,8 +25,23 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 
+from pysecbook.checker.eol.patches import (
+    PatchGap,
+    PatchRelease,
+    SecurityFix,
+    load_table,
+    markdown_patch_table,
+    patch_gap,
+)
+
 __all__ = [
     "RELEASES",
+    "PatchGap",
+    "PatchRelease",
+    "SecurityFix",
+    "load_table",
+    "markdown_patch_table",
+    "patch_gap",
     "STALE_AFTER_DAYS",
     "TABLE_DATE",
     "Release",
@@ -30,8 +50,9 @@ __all__ = [
     "support_status",
 ]
 
-#: When the table was last checked against the release PEPs and the devguide.
-TABLE_DATE: date = date(2026, 11, 21)
+#: When the table was last checked against the release PEPs, the devguide and the release
+#: announcements (3.15.0 came out on 2026-10-09, a week after PEP 790's date).
+TABLE_DATE: date = date(2026, 12, 1)
 
 #: After this many days the table is reported as stale (about six months).
 STALE_AFTER_DAYS = 183
@@ -86,14 +107,7 @@ RELEASES: tuple[Release, ...] = (
     _r((3, 12), 693, "2023-10-02", "2025-04-08", "2028-10-01", ("end_of_life",)),
     _r((3, 13), 719, "2024-10-07", "2026-10-01", "2029-10-01", ("end_of_life",)),
     _r((3, 14), 745, "2025-10-07", "2027-10-01", "2030-10-01", ("bugfix_until", "end_of_life")),
-    _r(
-        (3, 15),
-        790,
-        "2026-10-01",
-        "2028-10-01",
-        "2031-10-01",
-        ("first_release", "bugfix_until", "end_of_life"),
-    ),
+    _r((3, 15), 790, "2026-10-09", "2028-10-01", "2031-10-01", ("bugfix_until", "end_of_life")),
     _r(
         (3, 16),
         826,
