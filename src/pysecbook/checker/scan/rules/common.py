@@ -120,8 +120,10 @@ class Capabilities:
                     target = f.text(url_node, c.scope) or ""
                     sends = (verb in C.SEND_VERBS or any(k.arg in C.SEND_KEYWORDS for k in node.keywords)
                              or (c.name.endswith("urlopen") and len(node.args) > 1))
-                    if c.name.endswith("urlopen") and node.args and isinstance(node.args[0], ast.Call):
-                        inner = node.args[0]
+                    inner = node.args[0] if c.name.endswith("urlopen") and node.args else None
+                    if isinstance(inner, ast.Name):  # request = Request(url, data=...); urlopen(request)
+                        inner = next((v for v in f.values_of(inner.id, c.scope) if isinstance(v, ast.Call)), None)
+                    if isinstance(inner, ast.Call):
                         sends = sends or len(inner.args) > 1 or any(k.arg == "data" for k in inner.keywords)
                         target = target or f.text(inner.args[0] if inner.args else None, c.scope) or ""
                     out.append(Record(c, self.args_labels(c), c.name, target, sends=sends))
@@ -255,3 +257,34 @@ def where_to(caps: Capabilities, record: Record) -> str:
     if record.target:
         return record.target[:80]
     return "a destination computed at run time"
+
+
+def _refs(f: Facts, nodes: list[ast.AST], scope: str) -> set[str]:
+    """The local names and string constants a group of expressions mentions, with the names
+    those were assigned from (one step): enough to tell that two calls name the same file."""
+    out: set[str] = set()
+    todo = list(nodes)
+    for node in nodes:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name):
+                todo += f.values_of(sub.id, scope)[:4]
+    for node in todo:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id not in ("self", "cls", "os", "sys", "path"):
+                out.add(sub.id)
+            elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) > 2:
+                out.add(sub.value)
+    return out
+
+
+def same_file(f: Facts, written: Record, used: Call) -> bool:
+    """Whether ``used`` (a run, a load) acts on the file ``written`` wrote: both in one scope,
+    and the call's arguments name what the write's destination named."""
+    if written.scope != used.scope:
+        return False
+    node = written.call.node
+    dest: list[ast.AST] = []
+    if isinstance(node.func, ast.Attribute) and written.call.name not in ("shutil.copy", "shutil.move"):
+        dest.append(node.func.value)
+    dest += node.args[:2]
+    return bool(_refs(f, dest, written.scope) & _refs(f, list(used.node.args), used.scope))

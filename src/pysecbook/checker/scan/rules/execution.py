@@ -15,7 +15,7 @@ from collections import Counter
 
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.common import Capabilities
+from pysecbook.checker.scan.rules.common import Capabilities, same_file
 from pysecbook.checker.scan.rules.facts import Facts
 from pysecbook.checker.scan.rules.install import hostile_command
 from pysecbook.checker.scan.rules.names import fold, text_of
@@ -84,13 +84,13 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
     fetched_writes = [w for w in caps.writes if "fetched" in w.content]
     fetched_writes += [caps_rec for caps_rec in caps.network
                        if caps_rec.call.name.endswith("urlretrieve")]
-    if fetched_writes:
-        runs = [c for c in f.calls if c.name in _RUNS_FILE and c.line != fetched_writes[0].line]
-        if runs:
-            w, r = fetched_writes[0], runs[0]
-            out.append(finding("PSB-RF-DOWNLOAD-EXEC", path, r.line,
-                               f"writes downloaded data to a file (line {w.line}) and runs "
-                               f"{r.name}() (line {r.line}): a program fetched at run time."))
+    pairs = [(w, r) for w in fetched_writes for r in f.calls
+             if r.name in _RUNS_FILE and r.line != w.line and same_file(f, w, r)]
+    if pairs:
+        w, r = pairs[0]
+        out.append(finding("PSB-RF-DOWNLOAD-EXEC", path, r.line,
+                           f"writes downloaded data to a file (line {w.line}) and runs that "
+                           f"file with {r.name}() (line {r.line}): a program fetched at run time."))
     for c in f.calls:
         if c.name not in C.DYNAMIC_IMPORTS and c.name != "getattr":
             continue

@@ -27,6 +27,8 @@ from pysecbook.checker.scan.rules.names import Names, fold
 MODULE = "<module>"
 #: The body of ``if __name__ == "__main__":`` (runs when the file is run, not imported).
 MAIN = "<main>"
+#: The name under which a function scope's ``return`` values are kept in ``assigned``.
+RETURN = "<return>"
 EMPTY: frozenset[str] = frozenset()
 #: Data labels that mean "code hidden from review".
 PAYLOAD = frozenset({"decoded", "obfuscated", "fetched", "image"})
@@ -50,7 +52,8 @@ _GATE = frozenset(
        "connect", "dup2", "join", "chr", "getattr", "setup", "hex", "expanduser", "urlopen",
        "read_text", "read_bytes", "exists", "isfile", "glob", "listdir", "walk", "scandir",
        "fork", "setsid", "Path", "__pyarmor__", "pyarmor_runtime", "__pyarmor_enter__",
-       "OpenKey", "FunctionType", "sub", "replace", "makedirs"}
+       "OpenKey", "FunctionType", "sub", "replace", "makedirs", "match", "fullmatch",
+       "search", "findall", "finditer"}
 )
 _WRITE_METHODS = frozenset({"write_text", "write_bytes", "touch", "symlink_to"})
 _WRITE_CALLS = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move",
@@ -225,8 +228,10 @@ class Facts:
         elif q in C.IMAGE_OPENS:
             own.add("image")
         elif q in _OPEN_CALLS and node.args:
-            target = fold(node.args[0], self.names)
-            if isinstance(target, str) and target.lower().endswith(C.DATA_SUFFIXES):
+            if self.names_data_file(node.args[0], scope):
+                own.add("image")
+        elif last in ("read_bytes", "read_text") and isinstance(node.func, ast.Attribute):
+            if self.names_data_file(node.func.value, scope):
                 own.add("image")
         elif q in ("os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"):
             key = fold(node.args[0], self.names) if node.args else None
@@ -244,6 +249,17 @@ class Facts:
         parts = [*node.args, *(k.value for k in node.keywords)]
         if func is not None:
             parts.append(func)
+        elif isinstance(node.func, ast.Lambda):  # (lambda t: ...)(s)
+            parts.append(node.func)
+        elif isinstance(node.func, ast.Name):
+            # a local callable: what a lambda assigned to the name, or a local function's
+            # return statements, compute (``unwrap = lambda s: b64decode(s)``)
+            parts += [v for v in self.values_of(node.func.id, scope) if isinstance(v, ast.Lambda)]
+            for inner in self.functions.get(node.func.id, ()):
+                for value in self.assigned.get(inner, {}).get(RETURN, ())[:8]:
+                    got = self.labels(value, inner, depth)
+                    if got:
+                        own |= got
         out = self._union(iter(parts), scope, depth)
         if own:
             out = out | own
@@ -258,6 +274,20 @@ class Facts:
             if scope == MODULE:
                 return []
             scope = self.parent.get(scope, MODULE)
+
+    def names_data_file(self, node: ast.AST, scope: str) -> bool:
+        """Whether a path expression names an image or data file (``logo.png``), through
+        constants in it and in what its names were assigned (one step)."""
+        todo: list[ast.AST] = [node]
+        for value in (v for sub in ast.walk(node) if isinstance(sub, ast.Name)
+                      for v in self.values_of(sub.id, scope)[:4]):
+            todo.append(value)
+        for expr in todo:
+            for sub in ast.walk(expr):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and (
+                        sub.value.lower().endswith(C.DATA_SUFFIXES)):
+                    return True
+        return False
 
     def text(self, node: ast.AST | None, scope: str) -> str | None:
         """The string a constant expression (or a name assigned one) spells, if any."""
@@ -538,6 +568,9 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
         elif t is ast.For or t is ast.comprehension:
             if type(node.target) is T_NAME:  # type: ignore[attr-defined]
                 assigned[scope].setdefault(node.target.id, []).append(node.iter)  # type: ignore[attr-defined]
+        elif t is ast.Return:
+            if node.value is not None:  # type: ignore[attr-defined]
+                assigned[scope].setdefault(RETURN, []).append(node.value)  # type: ignore[attr-defined]
         elif t is ast.NamedExpr:
             assigned[scope].setdefault(node.target.id, []).append(node.value)  # type: ignore[attr-defined]
         elif t is ast.Subscript:

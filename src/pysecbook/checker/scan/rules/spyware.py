@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.common import Capabilities, where_to
+from pysecbook.checker.scan.rules.common import Capabilities, same_file, where_to
 from pysecbook.checker.scan.rules.facts import Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
@@ -77,13 +77,14 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
              or c.name in ("os.startfile",)]
     dropped = [w for w in caps.writes if w.target.lower().endswith(C.NATIVE_SUFFIXES_WRITE)
                or w.content & {"decoded", "fetched"}]
-    if dropped and (loads or caps.processes):
-        w = dropped[0]
-        run = loads[0].name if loads else caps.processes[0].call.name
-        line = loads[0].line if loads else caps.processes[0].line
-        out.append(finding("PSB-RF-NATIVE-DROP", path, line,
+    runs = [*loads, *(p.call for p in caps.processes)]
+    pair = next(((w, r) for w in dropped for r in runs if same_file(f, w, r)), None)
+    if pair:
+        w, r = pair
+        out.append(finding("PSB-RF-NATIVE-DROP", path, r.line,
                            f"writes a binary it carries or fetched (line {w.line}) and loads or "
-                           f"runs it with {run}(): native code nobody reviewed."))
+                           f"runs that file with {r.name}() (line {r.line}): native code nobody "
+                           "reviewed."))
     steps = {C.SHELLCODE_STEPS[_last(c.name)]: c for c in f.calls if _last(c.name) in C.SHELLCODE_STEPS}
     if {"alloc", "copy", "run"} <= set(steps):
         out.append(finding("PSB-RF-SHELLCODE", path, steps["run"].line,
