@@ -9,7 +9,7 @@ import ast
 from dataclasses import dataclass
 
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.facts import EMPTY, Call, Facts, is_network, shady_kind
+from pysecbook.checker.scan.rules.facts import EMPTY, Call, Facts, is_network, link_kind, shady_kind
 from pysecbook.checker.scan.rules.names import fold
 
 _OPEN_CALLS = frozenset({"open", "io.open", "builtins.open", "codecs.open"})
@@ -243,7 +243,7 @@ class Capabilities:
                 return f"{why} ({record.target[:80]})"
         if "shady" in record.labels:
             for line, url, scope in self.f.links:
-                why = shady_kind(url)
+                why = link_kind(url)
                 if why:
                     return f"{why} ({url[:80]})"
         return None

@@ -14,7 +14,7 @@ import ast
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
 from pysecbook.checker.scan.rules.common import Capabilities, where_to
-from pysecbook.checker.scan.rules.facts import Facts, shady_kind
+from pysecbook.checker.scan.rules.facts import Facts, link_kind
 from pysecbook.checker.scan.rules.install import hostile_command
 from pysecbook.checker.scan.rules.registry import finding, register
 
@@ -98,7 +98,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
         out.append(finding("PSB-RF-SHADY-LINK", path, r.line,
                            f"{r.call.name}() goes to {caps.shady(r)}."))
     else:
-        shady = [(line, url, kind) for line, url, _ in f.links if (kind := shady_kind(url))]
+        shady = [(line, url, kind) for line, url, _ in f.links if (kind := link_kind(url))]
         if shady:
             line, url, kind = shady[0]
             more = f" (and {len(shady) - 1} more)" if len(shady) > 1 else ""

@@ -202,6 +202,12 @@ class Facts:
             return self._union(iter((node.value, node.slice)), scope, depth)  # type: ignore[attr-defined]
         if t is ast.BinOp and type(node.op) is ast.BitXor:  # type: ignore[attr-defined]
             return self._union(ast.iter_child_nodes(node), scope, depth) | {"xor"}
+        if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+            parts = _add_chain(node, set())  # type: ignore[arg-type]
+            out = self._union(iter(parts), scope, depth)
+            chrs = sum(isinstance(p, ast.Call) and isinstance(p.func, ast.Name) and p.func.id == "chr"
+                       for p in parts)
+            return out | {"obfuscated"} if chrs >= 4 else out
         if t is ast.Call:
             return self._call_labels(node, scope, depth)  # type: ignore[arg-type]
         if t in (ast.GeneratorExp, ast.ListComp, ast.SetComp):
@@ -405,12 +411,28 @@ def shady_kind(url: str) -> str | None:
     return None
 
 
+def urls_in(text: str) -> list[str]:
+    """The URLs in a string: the whole string when it is one, else each word holding ``://``
+    (quotes and closing punctuation trimmed). Splitting on whitespace keeps it linear."""
+    if "://" not in text:
+        return []
+    words = text.split()
+    if len(words) == 1:
+        return words
+    return [w.strip("\"'<>()[],;.") for w in words if "://" in w][:32]
+
+
+def link_kind(text: str) -> str | None:
+    """Why a string holding links points somewhere shady (see :func:`shady_kind`), or None."""
+    return next((why for url in urls_in(text) if (why := shady_kind(url))), None)
+
+
 def string_labels(value: str) -> frozenset[str]:
     """Labels of a string constant inside data a rule follows."""
     out = set()
     if secret_kind(value):
         out.add("secret")
-    if "://" in value and shady_kind(value):
+    if link_kind(value):
         out.add("shady")
     return frozenset(out)
 
