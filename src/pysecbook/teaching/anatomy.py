@@ -21,7 +21,8 @@ from pysecbook.checker.scan import open_target, scan
 from pysecbook.checker.scan.model import Finding, TargetError
 from pysecbook.checker.scan.rules import RULES
 
-__all__ = ["CORPUS", "SIDES", "Technique", "corpus_table", "red_flags", "scan_corpus",
+__all__ = ["CORPUS", "SIDES", "Technique", "corpus_markdown", "corpus_table", "red_flags",
+           "rules_markdown", "scan_corpus",
            "side_by_side", "technique", "techniques"]
 
 #: Where the corpus lives in the book's repository.
@@ -120,3 +121,28 @@ def corpus_table(results: dict[tuple[str, str], list[Finding]]) -> list[dict[str
                      "twin: red flags": ", ".join(twin) or "none",
                      "tactic": ", ".join(sorted({RULES[r].tactic for r in sample}))})
     return rows
+
+
+def _md_table(rows: list[dict[str, str]]) -> str:
+    heads = list(rows[0])
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    lines += ["| " + " | ".join(r[h].replace("|", "\\|") for h in heads) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def corpus_markdown(results: dict[tuple[str, str], list[Finding]]) -> str:
+    """:func:`corpus_table` as a Markdown table, with the counts that sum it up."""
+    rows = corpus_table(results)
+    alarms = sum(r["sample: high red flags"] != "none" for r in rows)
+    quiet = sum(not any(f.severity == "high" for f in results[(t.id, "twin")]) for t in techniques())
+    return (f"{alarms} of {len(rows)} samples raise a high red flag; {quiet} of {len(rows)} twins "
+            "raise none.\n\n" + _md_table(rows))
+
+
+def rules_markdown() -> str:
+    """Every red-flag rule, by family: id, severity when correlated and alone, CWE, tactic."""
+    rows = [{"rule": f"`{r.id}`", "family": r.family, "what it means": r.title,
+             "severity": r.severity + (f" (alone: {r.lone})" if r.lone else ""),
+             "CWE": f"CWE-{r.cwe}", "ATT&CK tactic": f"{r.tactic} ({r.tactic_id})"}
+            for r in RULES.values()]
+    return _md_table(rows)
