@@ -58,8 +58,16 @@ badge: $(STAMP) ## run pysecbook check on this repository and refresh _static/py
 	$(BIN)/pysecbook check . --badge _static/pysecbook-check.svg --format markdown --output _build/self-check.md; \
 		status=$$?; echo "Wrote _static/pysecbook-check.svg and _build/self-check.md (exit $$status)"; exit $$status
 
+# GuardDog, for the red-flag comparison only (bench/redflags.py): its own environment, from
+# its own hashed lock; never imported by pysecbook.
+GUARDDOG := bench/.venv-guarddog
+$(GUARDDOG)/.installed: bench/requirements-guarddog.txt
+	test -x $(GUARDDOG)/bin/python || $(PYTHON) -m venv $(GUARDDOG)
+	$(GUARDDOG)/bin/python -m pip install --quiet --require-hashes --no-deps -r bench/requirements-guarddog.txt
+	@touch $@
+
 .PHONY: bench
-bench: $(STAMP) ## measure build times, checker speed and page weight into bench/report.md and .json
+bench: $(STAMP) $(GUARDDOG)/.installed ## measure build times, checker speed, page weight and red flags (beside GuardDog) into bench/report.md and .json
 	@sh scripts/browser-deps.sh
 	cd bench && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)

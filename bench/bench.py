@@ -6,9 +6,10 @@ the Django sdist from PyPI into ``bench/cache/`` (gitignored). The book is built
 file copy of the working tree in a temporary directory, never from the real tree, and the
 site is served on 127.0.0.1 only.
 
-The ``lock`` part (``bench/lock_check.py``) fetches this project's whole lock from PyPI.
+The ``lock`` part (``bench/lock_check.py``) fetches this project's whole lock from PyPI; the
+``redflags`` part (``bench/redflags.py``) measures red flags beside GuardDog and Bandit.
 
-Usage: ``python bench/bench.py [--only book,checker,site,wheels,lock] [--make-test] [--runs 3]``
+Usage: ``python bench/bench.py [--only book,checker,site,wheels,lock,redflags] [--make-test] [--runs 3]``
 """
 
 from __future__ import annotations
@@ -281,6 +282,8 @@ def render_markdown(report: dict[str, Any]) -> str:
              if mt and mt.get("seconds") is not None else
              not_measured(mt)),
             ""]
+    if "redflags" in report:
+        out.append(_redflags().render(report["redflags"]))
     return "\n".join(out)
 
 
@@ -292,6 +295,14 @@ def _lock_part() -> Any:
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
+
+
+def _redflags():  # type: ignore[no-untyped-def]
+    """bench/redflags.py, the part that measures red flags beside GuardDog and Bandit."""
+    sys.path.insert(0, str(BENCH))
+    import redflags
+
+    return redflags
 
 
 # --------------------------------------------------------------------------- process metering
@@ -821,6 +832,10 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             limit = TARGETS["lh_performance"] if cat == "performance" else TARGETS["lh_other"]
             out.append(target(f"Lighthouse {label}, {rel}", scores.get(cat), limit, "min", "",
                               why.get(f"lh:{rel}:{cat}", "")))
+    if "redflags" in report and "skipped" not in report["redflags"]:
+        for name, measured, limit, kind, unit in _redflags().target_rows(report["redflags"]):
+            if limit is not None:
+                out.append(target(name, measured, limit, kind, unit, ""))
     del summ
     return out
 
@@ -908,8 +923,9 @@ def explain(report: dict[str, Any]) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="book,checker,site,wheels,lock",
-                        help="comma-separated parts to run (book, checker, site, wheels, lock)")
+    parser.add_argument("--only", default="book,checker,site,wheels,lock,redflags",
+                        help="comma-separated parts to run (book, checker, site, wheels, lock, "
+                             "redflags)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--make-test", action="store_true",
                         help="also time one `make test` on a fresh clone of HEAD, set-up "
@@ -958,6 +974,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["wheels"] = bench_top_wheels(str(BIN / "pysecbook"))
         else:
             report["wheels"] = {"skipped": "not requested (--only)"}
+        if "redflags" in parts:
+            print("bench: red flags beside GuardDog and Bandit...", file=sys.stderr)
+            report["redflags"] = _redflags().run()
         report["make_test"] = (bench_make_test(work) if args.make_test else
                                {"skipped": "run `make bench BENCH_ARGS=--make-test` on a "
                                            "quiet machine"})

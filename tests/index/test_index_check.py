@@ -47,7 +47,8 @@ def test_a_malicious_technique_fails_with_its_red_flags(demo, tmp_path: Path) ->
     # M5 judges this machine, not the package: it is not among the package's failures.
     assert report.outcome.failed == (("M1", "M2", "M4", "M6", "M7"),)
     assert {f.rule_id for _, f in dep.red_flags} == {
-        "PSB-RF-SETUP-PROCESS", "PSB-RF-PTH-EXEC", "PSB-RF-EXEC-DECODED"}
+        "PSB-RF-SETUP-PROCESS", "PSB-RF-PTH-EXEC", "PSB-RF-EXEC-DECODED", "PSB-RF-INSTALL-HOOK",
+        "PSB-RF-META-NO-DESCRIPTION", "PSB-RF-META-ZERO-VERSION"}
     c4 = dep.files[0].report.check("C4")
     assert (c4.status, c4.summary.split(";")[0]) == ("warn", "a new project: first uploaded 2026-11-15, 6 days ago")
 

@@ -52,7 +52,7 @@ def test_a_name_passes_and_a_pinned_malicious_one_fails(demo, check) -> None:
     assert "--- tidy_notes-1.2.0-py3-none-any.whl ---" in out  # each file's full checklist follows
     code, out, _ = check("snoopy==0.0.1", "--index-url", demo.urls["main"], "--dist", "sdist")
     assert code == 1
-    assert "snoopy==0.0.1  BLOCKED  red flags 3" in out and "PSB-RF-SETUP-PROCESS" in out
+    assert "snoopy==0.0.1  BLOCKED  red flags 6" in out and "PSB-RF-SETUP-PROCESS" in out
     # This machine (a virtual environment, not a container) fails M5: its own line, once for
     # the run, never one of the package's reasons.
     assert ("\nBLOCKED: evidence of danger (1 reason(s), listed above)\nThis machine, not the "

@@ -60,7 +60,8 @@ def wheel(dest: Path, files: dict[str, bytes], name: str = "demo") -> Path:
         for rel, data in files.items():
             zf.writestr(rel, data)
         zf.writestr(f"{name}-1.0.dist-info/METADATA", f"Metadata-Version: 2.4\nName: {name}\n"
-                    "Version: 1.0\nLicense-Expression: MIT\n"
+                    "Version: 1.0\nSummary: A small demonstration library.\n"
+                    "License-Expression: MIT\n"
                     "Project-URL: Source, https://example.invalid/demo\n")
         zf.writestr(f"{name}-1.0.dist-info/RECORD", "")
     return path

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from pysecbook.checker.scan import open_target, scan
-from pysecbook.checker.scan.redflags import RULES
 
 ELF = b"\x7fELF\x02\x01\x01" + bytes(57)
 PE = b"MZ" + bytes(0x3A) + (0x40).to_bytes(4, "little") + b"PE\x00\x00" + bytes(16)
@@ -124,16 +123,10 @@ def test_pe_without_suffix_is_found_by_its_magic(tmp_path: Path) -> None:
         tmp_path, {"tools/helper": PE})
 
 
-#: Rules whose must-fire and must-not-fire cases live in tests/scan/test_scan_blind_spots.py.
+#: Rules whose must-fire and must-not-fire cases live in tests/scan/test_scan_blind_spots.py
+#: (tests/scan/test_scan_rules.py checks that every rule is covered somewhere).
 TESTED_THERE = {"PSB-RF-BYTECODE", "PSB-RF-BYTECODE-MISMATCH", "PSB-RF-BYTECODE-SOURCELESS",
                 "PSB-TRUST-NOSEC", "PSB-TRUST-CONFIG"}
-
-
-def test_every_rule_is_exercised_and_described() -> None:
-    assert {c[0] for c in CASES} | TESTED_THERE == set(RULES)
-    for rule in RULES.values():
-        assert rule.id.startswith(("PSB-RF-", "PSB-TRUST-")) and rule.severity in ("low", "medium", "high")
-        assert rule.cwe > 0 and rule.title
 
 
 def test_red_flags_carry_severity_and_cwe(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from pysecbook.checker.checklist import get_check
 from pysecbook.checker.scan.model import Finding, Target
-from pysecbook.checker.scan.redflags import finding
+from pysecbook.checker.scan.rules import finding
 
 __all__ = ["Config", "ConfigError", "is_own_project", "load_config_file", "read_config",
            "refused_config_findings"]

@@ -208,7 +208,8 @@ def demo_indexes(workdir: Path, now: datetime) -> dict[str, ServedIndex]:
         files = {**well, "pyproject.toml": well["pyproject.toml"].replace(b'"1.2.0"', f'"{version}"'.encode())}
         sdist = make_sdist(out, files, name=f"tidy_notes-{version}")
         wheel = make_wheel(out, tidy_code, name="tidy_notes", version=version,
-                           metadata="License-Expression: MIT\nRequires-Python: >=3.10\n",
+                           metadata="Summary: Keep short notes in a plain text file.\n"
+                                    "License-Expression: MIT\nRequires-Python: >=3.10\n",
                            dist_info={"licenses/LICENSE": licence})
         return [ServedFile(sdist, days(age), requires_python=">=3.10"),
                 ServedFile(wheel, days(age) + timedelta(seconds=30), requires_python=">=3.10")]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pysecbook.checker.scan import redflags
+from pysecbook.checker.scan import rules
 from pysecbook.checker.scan.filescan import BytecodeJob, FileResult, SourceJob, check_bytecode, scan_source
 from pysecbook.checker.scan.model import (
     LEVELS,
@@ -28,9 +28,10 @@ from pysecbook.checker.scan.model import (
     TargetError,
     Unscanned,
 )
-from pysecbook.checker.scan.plan import is_python_source, plan
+from pysecbook.checker.scan.plan import install_time_paths, is_python_source, plan
 from pysecbook.checker.scan.pool import FILE_TIMEOUT, Failed, cpu_count, run_tasks
 from pysecbook.checker.scan.targets import open_target
+from pysecbook.checker.scan.targets.project import project_info
 from pysecbook.checker.scan.targets.git import HeadCommit, head_commit
 
 __all__ = ["FILE_TIMEOUT", "LEVELS", "Finding", "ScanOutcome", "SourceFile", "Target",
@@ -72,8 +73,8 @@ def scan(target: Target, *, jobs: int | None = None,
     files = target.files
     for f in files:
         if not is_python_source(f):
-            outcome.findings.extend(redflags.scan_other(f))
-    outcome.findings.extend(redflags.scan_layout(files))
+            outcome.findings.extend(rules.scan_other(f))
+    outcome.findings.extend(rules.scan_layout(files))
     work = plan(target, honour_nosec=own_project)
     total = len(work)
     done = 0
@@ -95,6 +96,8 @@ def scan(target: Target, *, jobs: int | None = None,
                 outcome.imports.setdefault(module, []).append((path, line))
             if result.setup_kwargs is not None:
                 outcome.setup_kwargs = result.setup_kwargs
+            if result.capabilities:
+                outcome.capabilities[path] = result.capabilities
             if result.unscanned is None:
                 outcome.files_scanned += 1
             else:
@@ -111,6 +114,10 @@ def scan(target: Target, *, jobs: int | None = None,
 
         run_tasks(head_commit, [target.root], workers=1, on_result=on_head,
                   file_timeout=min(file_timeout, 30.0), deadline=deadline)
+    # Metadata heuristics and cross-file correlation: on data, in this process.
+    outcome.findings.extend(rules.metadata.scan_metadata(
+        target, project_info(target, outcome.setup_kwargs), outcome.findings, outcome.imports,
+        outcome.capabilities, install_time_paths(target)))
     outcome.findings.sort(key=lambda f: (f.path, f.line or 0, f.rule_id))
     outcome.unscanned.sort(key=lambda u: u.path)
     return outcome

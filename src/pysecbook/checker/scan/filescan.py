@@ -25,7 +25,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
-from pysecbook.checker.scan import redflags, sast
+from pysecbook.checker.scan import rules, sast
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.nosec import NosecComment, nosec_comments
 
@@ -36,7 +36,8 @@ _PY2_LINE = re.compile(rb"[ \t]*(?:print[ \t]+[\"'\w]|exec[ \t]+[\"']|"
                        rb"except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:|raise[ \t]+\w+[ \t]*,)")
 
 #: Keyword arguments of ``setup()`` the checklist reads (literal values only).
-SETUP_KEYWORDS = ("name", "version", "license", "install_requires", "url", "project_urls")
+SETUP_KEYWORDS = ("name", "version", "license", "install_requires", "url", "project_urls",
+                  "description")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class FileResult:
     setup_kwargs: dict[str, Any] | None = None
     #: Why the file could not be scanned (it is then reported as not scanned), or None.
     unscanned: str | None = None
+    #: What the file can do: (capability, line, runs at import or install time), for the
+    #: main process's cross-file correlation (:mod:`pysecbook.checker.scan.rules.metadata`).
+    capabilities: list[tuple[str, int, bool]] = field(default_factory=list)
 
 
 def _decode(data: bytes) -> tuple[str | None, str | None]:
@@ -140,7 +144,7 @@ def setup_kwargs(tree: ast.Module) -> dict[str, Any]:
 def _refused_nosec(path: str, comments: list[NosecComment], install_time: bool) -> Finding:
     lines = ", ".join(str(c.line) for c in comments[:8]) + (", ..." if len(comments) > 8 else "")
     where = "install-time code" if install_time else "this file"
-    return redflags.finding(
+    return rules.finding(
         "PSB-TRUST-NOSEC", path, comments[0].line,
         f"{len(comments)} '# nosec' comment(s) in {where} (line {lines}): ignored, since a "
         "program cannot silence its own scan; every finding on those lines is reported",
@@ -151,7 +155,7 @@ def scan_source(job: SourceJob) -> FileResult:
     """Bandit, the red-flag rules, imports and ``setup()`` arguments of one Python file."""
     text, why = _decode(job.data)
     if text is None:
-        return FileResult(findings=redflags.text_rules(job.path, job.data), unscanned=why)
+        return FileResult(findings=rules.text_rules(job.path, job.data), unscanned=why)
     tree, why_not = _parse(job.data, job.path)
     bandit = sast.scan_bytes(job.data, job.path, ignore_nosec=not job.honour_nosec)
     result = FileResult(findings=[
@@ -160,7 +164,8 @@ def scan_source(job: SourceJob) -> FileResult:
                 message=f.message)
         for f in bandit.findings
     ])
-    flags = redflags.scan_python(job.path, job.data, tree, install_time=job.install_time)
+    analysis = rules.analyse_python(job.path, job.data, tree, install_time=job.install_time)
+    flags = analysis.findings
     comments = nosec_comments(text)
     result.nosec = comments
     if job.honour_nosec:
@@ -171,6 +176,7 @@ def scan_source(job: SourceJob) -> FileResult:
     elif comments:
         result.findings.append(_refused_nosec(job.path, comments, job.install_time))
     result.findings += flags
+    result.capabilities = analysis.capabilities
     if tree is not None:
         result.imports = imports_of(tree)
         if job.setup_file:
@@ -218,7 +224,7 @@ def check_bytecode(job: BytecodeJob) -> FileResult:
     compared here: it is reported as such.
     """
     def flag(rule_id: str, message: str, severity: str | None = None) -> FileResult:
-        return FileResult(findings=[redflags.finding(rule_id, job.path, None, message,
+        return FileResult(findings=[rules.finding(rule_id, job.path, None, message,
                                                      severity=severity, confidence="high")])
 
     in_cache = "__pycache__/" in f"/{job.path}"

@@ -104,5 +104,7 @@ class ScanOutcome:
     imports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: Literal keyword arguments of ``setup()`` in the root setup.py, when it has one.
     setup_kwargs: dict[str, object] | None = None
+    #: What each Python file can do: path -> [(capability, line, runs early)].
+    capabilities: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
     #: For a Git checkout: its HEAD commit (a :class:`~pysecbook.checker.scan.targets.git.HeadCommit`).
     head_commit: object | None = None

@@ -65,6 +65,10 @@ class ProjectInfo:
 
     name: str | None = None
     version: str | None = None
+    #: The one-line summary (``Summary``, ``[project] description``, ``setup(description=)``).
+    summary: str | None = None
+    #: The long description (the metadata's body, when it has one).
+    description: str | None = None
     license_expression: str | None = None
     license_text: str | None = None  # the free-text License field or license = {text = ...}
     license_classifiers: list[str] = field(default_factory=list)
@@ -261,6 +265,8 @@ def _pyproject(info: ProjectInfo, text: str) -> None:
     project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
     info.name = info.name or project.get("name")
     info.version = info.version or project.get("version")
+    if isinstance(project.get("description"), str):
+        info.summary = info.summary if info.summary is not None else project["description"]
     lic = project.get("license")
     if isinstance(lic, str):
         info.license_expression = lic
@@ -332,6 +338,10 @@ def _setup_py(info: ProjectInfo, kwargs: dict[str, Any]) -> None:
         info.name = info.name or kwargs["name"]
     if isinstance(kwargs.get("license"), str):
         info.license_text = info.license_text or kwargs["license"]
+    if isinstance(kwargs.get("description"), str) and info.summary is None:
+        info.summary = kwargs["description"]
+    if isinstance(kwargs.get("version"), str):
+        info.version = info.version or kwargs["version"]
     requires = kwargs.get("install_requires")
     if isinstance(requires, (list, tuple)):
         for req in requires:
@@ -340,10 +350,14 @@ def _setup_py(info: ProjectInfo, kwargs: dict[str, Any]) -> None:
 
 
 def _metadata(info: ProjectInfo, path: str, text: str) -> None:
-    msg = email.parser.Parser().parsestr(text, headersonly=True)
+    msg = email.parser.Parser().parsestr(text)
     info.metadata_file = path
     info.name = info.name or msg.get("Name")
     info.version = info.version or msg.get("Version")
+    if info.summary is None:
+        info.summary = str(msg.get("Summary") or "")
+    body = msg.get_payload() if not msg.is_multipart() else ""
+    info.description = info.description or str(msg.get("Description") or body or "")[:20_000]
     info.license_expression = info.license_expression or msg.get("License-Expression")
     if msg.get("License") and msg.get("License", "").strip() not in ("UNKNOWN", ""):
         info.license_text = info.license_text or msg.get("License")

@@ -1,0 +1,6 @@
+# Inert sample for the book page "Anatomy of a malicious package": harmless by construction
+# (the hosts end in .invalid or are documentation addresses, the payload only prints).
+# It exists to be read by scanners; never install it, never run it.
+import os
+
+os.system("nohup python3 -c \"print('hello from an inert sample')\" > /dev/null 2>&1 &")
