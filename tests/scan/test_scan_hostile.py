@@ -231,3 +231,26 @@ def test_too_many_members_stops_reading(guard: Guard, maker) -> None:
     target, outcome = read_and_scan(spec, guard, max_members=2)
     assert "reading stopped" in unscanned_paths(outcome)[spec.name]
     assert len(target.files) == 2
+
+
+def test_a_duplicate_member_name_is_reported_and_the_clean_twin_is_not(tmp_path: Path) -> None:
+    """Two members called demo/core.py: pip's unpacker and a scanner may not pick the same
+    one, so the duplicate is a finding; the same archive without it has none."""
+    import warnings
+    import zipfile
+
+    def archive(name: str, members: list[tuple[str, bytes]]) -> Path:
+        path = tmp_path / name
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate
+            with zipfile.ZipFile(path, "w") as zf:
+                for member, data in members:
+                    zf.writestr(member, data)
+        return path
+
+    twin = archive("twin-1.0.zip", [("demo/core.py", b"x = 1\n")])
+    dup = archive("dup-1.0.zip", [("demo/core.py", b"x = 1\n"), ("demo/core.py", b"x = 2\n")])
+    assert not [f for f in scan(open_target(str(twin)), jobs=1).findings if f.source == "redflag"]
+    found = [(f.rule_id, f.path, f.severity) for f in scan(open_target(str(dup)), jobs=1).findings
+             if f.rule_id.startswith("PSB-ARCHIVE-")]
+    assert found == [("PSB-ARCHIVE-DUPLICATE", "core.py", "medium")]  # the one root folder goes

@@ -12,6 +12,7 @@ from test_scan_redflags import TESTED_THERE
 
 from pysecbook.checker.scan import open_target, scan
 from pysecbook.checker.scan.rules import RULES
+from pysecbook.checker.scan.rules.layout import RULES as LAYOUT
 
 PY = "pkg/mod.py"
 
@@ -204,9 +205,10 @@ def test_near_miss(tmp_path: Path, rule: str, bad, where, near, near_severities)
 def test_every_rule_fires_and_stays_quiet_somewhere() -> None:
     """Every registered rule has a must-fire and a must-not-fire case, here or in
     test_scan_redflags.py (or, for the bytecode and trust rules, test_scan_blind_spots.py)."""
-    covered = {c[0] for c in CASES} | {c[0] for c in PLAIN_CASES} | TESTED_THERE
+    covered = ({c[0] for c in CASES} | {c[0] for c in PLAIN_CASES} | TESTED_THERE
+               | set(LAYOUT))  # the readers' rules: test_scan_hostile.py, test_scan_blind_spots.py
     assert covered == set(RULES)
     for rule in RULES.values():
-        assert rule.id.startswith(("PSB-RF-", "PSB-TRUST-"))
+        assert rule.id.startswith(("PSB-RF-", "PSB-TRUST-", "PSB-ARCHIVE-", "PSB-DIR-", "PSB-INSTALL-"))
         assert rule.severity in ("low", "medium", "high") and rule.lone in (None, "low", "medium")
         assert rule.cwe > 0 and rule.title and rule.tactic_id.startswith("TA")

@@ -48,7 +48,7 @@ from pysecbook.checker.scan.rules.files import (
 )
 from pysecbook.checker.scan.rules.registry import RULES, TACTICS, Rule, finding
 
-from pysecbook.checker.scan.rules import metadata  # noqa: E402 - registers its rules last
+from pysecbook.checker.scan.rules import layout, metadata  # noqa: E402,F401 - registers its rules last
 
 __all__ = ["FAMILIES", "RULES", "TACTICS", "Analysis", "Rule", "analyse_python", "finding",
            "metadata", "native_kind", "scan_layout", "scan_other", "scan_python", "text_rules"]

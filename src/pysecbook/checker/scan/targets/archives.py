@@ -64,7 +64,7 @@ def admit_member(reader: Reader, member: Member, path: str, *, sizes: bool = Tru
     if why:
         reader.refuse(path, why, finding("PSB-ARCHIVE-TRAVERSAL", path,
                       f"Archive member with an unsafe path ({why}): extracting it naively "
-                      "writes outside the destination.", cwe=22))
+                      "writes outside the destination."))
         return False
     if member.kind == "dir":
         return False
@@ -74,12 +74,12 @@ def admit_member(reader: Reader, member: Member, path: str, *, sizes: bool = Tru
         reader.refuse(path, f"{what} member{to}: not followed",
                       finding("PSB-ARCHIVE-LINK", path, f"Archive member is a {what}{to}; "
                               "extraction could overwrite or expose files outside the "
-                              "destination.", cwe=59))
+                              "destination."))
         return False
     if member.kind == "device":
         reader.refuse(path, "device or FIFO member: not read",
                       finding("PSB-ARCHIVE-DEVICE", path, "Archive member is a device file or "
-                              "a FIFO; no distribution needs one.", cwe=67))
+                              "a FIFO; no distribution needs one."))
         return False
     if member.kind != "file":
         reader.refuse(path, f"unsupported member type {member.type_code!r}: not read")
@@ -221,7 +221,7 @@ def read_tar(reader: Reader, stream: IO[bytes], name: str, *, prefix: str = "",
     except Bomb as exc:
         reader.refuse(name, f"reading stopped: {exc} (possible decompression bomb); members "
                       "after this point were not read",
-                      finding("PSB-ARCHIVE-BOMB", name, f"Decompression bomb: {exc}.", cwe=409))
+                      finding("PSB-ARCHIVE-BOMB", name, f"Decompression bomb: {exc}."))
     except _READ_ERRORS as exc:
         if not names and depth == 0 and not reader.target.files:
             raise TargetError(f"{name}: not a readable archive ({exc})") from exc
@@ -275,14 +275,14 @@ def read_zip(reader: Reader, source: str | IO[bytes], name: str, *, strip: bool,
                 if info.file_size >= reader.limits.ratio_min_bytes and ratio > reader.limits.max_zip_ratio:
                     reader.refuse(path, f"compression ratio {ratio:.0f}:1 above the limit: not read",
                                   finding("PSB-ARCHIVE-BOMB", path, f"Zip bomb: member expands "
-                                          f"{ratio:.0f} times.", cwe=409))
+                                          f"{ratio:.0f} times."))
                     continue
                 if not reader.admit(path, info.file_size):
                     continue
                 if total + info.file_size > reader.limits.max_total_size:
                     reader.refuse(path, "total uncompressed size limit reached (overlapping or "
                                   "repeated members?)", finding("PSB-ARCHIVE-BOMB", path,
-                                  "Zip members expand beyond the total size limit.", cwe=409))
+                                  "Zip members expand beyond the total size limit."))
                     break
                 try:
                     with zf.open(info) as stream:
@@ -323,7 +323,7 @@ def read_nested(reader: Reader, path: str, data: bytes, kind: str, depth: int) -
         content = reader.read_stream(member, inner)
     except Bomb as exc:
         reader.refuse(path, f"not opened: {exc} (possible decompression bomb)",
-                      finding("PSB-ARCHIVE-BOMB", path, f"Decompression bomb: {exc}.", cwe=409))
+                      finding("PSB-ARCHIVE-BOMB", path, f"Decompression bomb: {exc}."))
         return
     except _READ_ERRORS as exc:
         reader.refuse(path, f"corrupted compressed file, not read: {exc}")

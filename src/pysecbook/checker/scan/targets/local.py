@@ -120,7 +120,7 @@ def read_directory(reader: Reader, root: Path) -> None:
             if not stat.S_ISREG(info.st_mode):
                 reader.refuse(rel, "not a regular file (device, FIFO or socket): not opened",
                               finding("PSB-DIR-SPECIAL-FILE", rel, "A device, FIFO or socket "
-                                      "in the project tree.", cwe=67, severity="medium"))
+                                      "in the project tree."))
                 continue
             _read_file(reader, rel, full, info.st_size)
 
@@ -137,15 +137,14 @@ def _symlink(reader: Reader, rel: str, full: str, base: str) -> None:
     except OSError as exc:
         if "loop" in str(exc).lower() or getattr(exc, "errno", None) == 40:
             reader.refuse(rel, "symlink loop: not followed",
-                          finding("PSB-DIR-SYMLINK-LOOP", rel, "A symlink loop in the tree.",
-                                  cwe=61, severity="medium"))
+                          finding("PSB-DIR-SYMLINK-LOOP", rel, "A symlink loop in the tree."))
         else:
             reader.refuse(rel, "broken symlink: its target does not exist")
         return
     if os.path.commonpath([resolved, base]) != base:
         reader.refuse(rel, "symlink pointing outside the target: not followed",
                       finding("PSB-DIR-SYMLINK-OUTSIDE", rel, "A symlink that points outside "
-                              "the project tree; following it would read foreign files.", cwe=61))
+                              "the project tree; following it would read foreign files."))
         return
     target_rel = _relative_to(base, resolved)
     hidden = (excluded(target_rel, reader.exclude)
@@ -157,11 +156,11 @@ def _symlink(reader: Reader, rel: str, full: str, base: str) -> None:
                       "its files are not scanned",
                       finding("PSB-DIR-SYMLINK-HIDDEN", rel, f"A symlink into {target_rel}/, "
                               "which is excluded or version-control data: an installer would "
-                              "follow it to files a scan skips.", cwe=61))
+                              "follow it to files a scan skips."))
         return
     reader.target.findings.append(finding(
         "PSB-DIR-SYMLINK-HIDDEN", rel, f"A symlink to {target_rel}, a file the scan would not "
-        "read there: it is scanned under the link's path.", cwe=61, severity="medium"))
+        "read there: it is scanned under the link's path.", lone=True))
     _read_file(reader, rel, resolved, None)
 
 
@@ -203,8 +202,7 @@ def read_installed(reader: Reader, name: str) -> None:
             reader.refuse(rel, "RECORD lists a path outside the installation scheme: not read",
                           finding("PSB-INSTALL-RECORD-OUTSIDE", rel, "The distribution's RECORD "
                                   "names a file outside site-packages and the scheme's "
-                                  "directories; uninstalling would delete it.", cwe=22,
-                                  severity="medium"))
+                                  "directories; uninstalling would delete it."))
             continue
         parts = PurePosixPath(rel).parts
         if parts and parts[0].endswith((".dist-info", ".egg-info")) and ".." not in parts:

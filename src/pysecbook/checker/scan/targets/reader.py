@@ -74,10 +74,16 @@ class Stop(Exception):
     """Reading stops: too many members, or the run's deadline passed."""
 
 
-def finding(rule_id: str, path: str, message: str, *, cwe: int, severity: str = "high") -> Finding:
-    """A finding about the target's layout (a hostile member, a link out of the tree)."""
+def finding(rule_id: str, path: str, message: str, *, lone: bool = False) -> Finding:
+    """A finding about the target's layout (a hostile member, a link out of the tree), with
+    the severity and CWE of its rule in :mod:`pysecbook.checker.scan.rules.layout` (its lone
+    severity when ``lone``)."""
+    from pysecbook.checker.scan.rules.registry import RULES
+
+    rule = RULES[rule_id]
+    severity = rule.lone if lone and rule.lone else rule.severity
     return Finding(rule_id=rule_id, source="redflag", path=path, line=None, severity=severity,
-                   confidence="high", cwe=cwe, message=message)
+                   confidence="high", cwe=rule.cwe, message=message)
 
 
 def excluded(path: str, patterns: Sequence[str]) -> bool:
@@ -160,8 +166,7 @@ class Reader:
         if path in self.seen:
             self.refuse(path, "duplicate member name: a later copy would overwrite an earlier one",
                         finding("PSB-ARCHIVE-DUPLICATE", path, "Duplicate member name in the "
-                                "archive; tools disagree on which copy wins.", cwe=706,
-                                severity="medium"))
+                                "archive; tools disagree on which copy wins."))
             return False
         if size is not None and size > self.limits.max_file_size:
             if self.head_only(path):
