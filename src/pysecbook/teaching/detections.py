@@ -84,8 +84,11 @@ def bandit_cli(source: str, *args: str) -> list[str]:
 
 
 def check_findings(source: str, path: str = "target.py") -> list[str]:
-    """What ``pysecbook check``'s scanner reports for one file: one line per finding."""
-    _, findings, nosec, skipped = scan_file(path, source.encode("utf-8"))
+    """What ``pysecbook check``'s scanner reports for one file of your own project: one line
+    per finding. Its ``# nosec`` comments are honoured, rule id by rule id, as ``pysecbook
+    check`` does on its own project; on anyone else's code it refuses them."""
+    result = scan_file(path, source.encode("utf-8"), honour_nosec=True)
+    findings, nosec, skipped = result.findings, result.nosec_honoured, result.unscanned
     lines = [f"{f.rule_id} [{f.source}] {f.path}:{f.line} {f.severity}/{f.confidence} "
              f"CWE-{f.cwe}" for f in findings]
     if nosec:
