@@ -42,7 +42,7 @@ SMALL_PROJECT = ROOT / "samples" / "well-kept"
 HOME_PAGE = "book/index.html"
 CHAPTER_PAGE = "book/practices/deserialization.html"
 # Top-level entries never copied into the benchmark's copy of the tree.
-COPY_EXCLUDE = {".venv", "_build", "node_modules", ".git", ".pytest_cache", "__pycache__"}
+COPY_EXCLUDE = {".venv", ".venv-sbom", "_build", "node_modules", ".git", ".pytest_cache", "__pycache__"}
 
 TARGETS = {
     "check_tree_ratio": 0.6,     # pysecbook check / bandit -r, Django tree, at most

@@ -1,0 +1,238 @@
+"""``make book``: execute the book's pages in parallel, then build it strictly with Sphinx.
+
+Usage: ``python scripts/build_book.py [SOURCE] [--path-output DIR] [--jobs N]``
+(SOURCE defaults to the repository; the site goes to ``DIR/_build/html``, as with
+``jupyter-book build SOURCE --path-output DIR -W -n --keep-going``).
+
+1. **Execute.** Every page of ``_toc.yml`` that is a notebook is read with myst-nb's own
+   reader and configuration (so its jupyter-cache key is the one myst-nb computes); the pages
+   the cache has no match for are executed in parallel, one kernel per page and ``--jobs``
+   at a time (default: the usable cores), the longest first, and their outputs cached in
+   ``DIR/_build/.jupyter_cache``. Only this process writes the cache. A page that fails is
+   reported with its cell and traceback, every failing page at once, and the build stops
+   with exit code 1 before Sphinx starts.
+2. **Build.** Jupyter Book's own ``build_sphinx``, with exactly the configuration
+   ``jupyter-book build -W -n --keep-going`` derives from ``_config.yml`` (still the one
+   source; no ``conf.py``). Sphinx finds every page in the cache and only reads; should a
+   page be missed, myst-nb executes it as before (``execute_notebooks: cache``,
+   ``raise_on_error``), so the build stays strict either way.
+
+Why not Sphinx's parallel read (``-j``): Jupyter Book adds ``sphinx_multitoc_numbering``,
+which does not declare itself parallel-safe, so Sphinx warns (an error under ``-W``) and
+reads serially anyway; and its chunks of about 14 pages would balance badly.
+Why not jupyter-cache's ``local-parallel`` executor: ``Pool.map`` hands out pages in chunks
+of five in table-of-contents order, and each worker writes the sqlite cache itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass
+class Page:
+    path: Path                 # absolute path of the source file
+    rel: str                   # path relative to the book's source folder
+    notebook: Any              # nbformat.NotebookNode, as myst-nb reads it
+    last_seconds: float = 0.0  # its last execution time in the cache (0: never)
+
+
+@dataclasses.dataclass
+class Executed:
+    rel: str
+    seconds: float
+    notebook: Any = None
+    error: str | None = None   # the cell's traceback when the page failed
+
+
+def toc_files(source: Path) -> list[Path]:
+    """The source file of every page in ``SOURCE/_toc.yml``, in reading order."""
+    toc = yaml.safe_load((source / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries: list[dict[str, Any]] | None) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+            for part in entry.get("parts", []):
+                walk(part.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    files = []
+    for name in names:
+        for suffix in ("", ".md", ".ipynb"):
+            if (source / f"{name}{suffix}").is_file():
+                files.append(source / f"{name}{suffix}")
+                break
+    return files
+
+
+def final_config(source: Path) -> dict[str, Any]:
+    """The Sphinx configuration ``jupyter-book build -n`` derives from ``_config.yml``."""
+    from jupyter_book.config import get_final_config
+
+    config, _ = get_final_config(user_yaml=source / "_config.yml", cli_config=cli_overrides(source),
+                                 sourcedir=source, use_external_toc=True)
+    return config
+
+
+def cli_overrides(source: Path) -> dict[str, Any]:
+    """What ``jupyter-book build SOURCE -n`` adds to the configuration (jupyter_book/cli)."""
+    return {"external_toc_path": (source / "_toc.yml").as_posix(), "latex_individualpages": False,
+            "nitpicky": True}
+
+
+def parser_configs(config: dict[str, Any]) -> tuple[Any, Any]:
+    """myst-parser's and myst-nb's configurations, as their Sphinx extensions build them."""
+    from myst_nb.core.config import NbParserConfig
+    from myst_parser.config.main import MdParserConfig
+
+    md = {f.name: config[f"myst_{f.name}"] for f in dataclasses.fields(MdParserConfig)
+          if f"myst_{f.name}" in config}
+    if "enable_extensions" in md:
+        md["enable_extensions"] = set(md["enable_extensions"])
+    nb = {f.name: config[f"nb_{f.name}"] for f in dataclasses.fields(NbParserConfig)
+          if f"nb_{f.name}" in config and not f.metadata.get("sphinx_exclude")}
+    return MdParserConfig(**md), NbParserConfig(**nb)
+
+
+def notebook_pages(source: Path, config: dict[str, Any]) -> list[Page]:
+    """The pages myst-nb treats as notebooks, read exactly as myst-nb reads them."""
+    from myst_nb.core.read import create_nb_reader
+
+    md_config, nb_config = parser_configs(config)
+    pages = []
+    for path in toc_files(source):
+        text = path.read_text(encoding="utf-8")
+        reader = create_nb_reader(str(path), md_config, nb_config, text)
+        if reader is None:
+            continue
+        notebook = reader.read(text)
+        if any(cell.cell_type == "code" for cell in notebook.cells):
+            pages.append(Page(path, str(path.relative_to(source)), notebook))
+    return pages
+
+
+def _execute(page: Page, timeout: int | None, allow_errors: bool) -> Executed:
+    """Run one page in a fresh kernel, in the page's folder (``run_in_temp: false``)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    result = single_nb_execution(page.notebook, cwd=str(page.path.parent), timeout=timeout,
+                                 allow_errors=allow_errors, meta_override=True)
+    if result.err is not None:
+        return Executed(page.rel, result.time,
+                        error=f"{type(result.err).__name__}\n{result.exc_string}")
+    return Executed(page.rel, result.time, notebook=result.nb)
+
+
+def pre_execute(source: Path, build: Path, jobs: int) -> int:
+    """Execute, in parallel, every page whose outputs the cache lacks. Returns the failures."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    config = final_config(source)
+    if config.get("nb_execution_mode") != "cache":
+        print("build_book: execute_notebooks is not 'cache'; Sphinx executes the pages itself")
+        return 0
+    cache_path = config.get("nb_execution_cache_path") or str(build / ".jupyter_cache")
+    cache = get_cache(cache_path)
+    pages = notebook_pages(source, config)
+    last = {r.uri: float(r.data.get("execution_seconds") or 0)
+            for r in cache.list_cache_records()}
+    stale = []
+    for page in pages:
+        try:
+            cache.match_cache_notebook(page.notebook)
+        except KeyError:
+            page.last_seconds = last.get(str(page.path), 0.0)
+            stale.append(page)
+    if not stale:
+        print(f"build_book: all {len(pages)} executable pages are in the cache")
+        return 0
+    # The longest first (by their last run; never-run pages by their number of cells), so
+    # that no long page starts last while the other workers sit idle.
+    stale.sort(key=lambda p: (p.last_seconds, len(p.notebook.cells)), reverse=True)
+    workers = max(1, min(jobs, len(stale)))
+    print(f"build_book: executing {len(stale)} of {len(pages)} executable pages, "
+          f"{workers} at a time")
+    timeout = config.get("nb_execution_timeout")
+    allow_errors = bool(config.get("nb_execution_allow_errors"))
+    failures: list[Executed] = []
+    start = time.perf_counter()
+    # fork: the workers start at once, with the imports above already done; no thread and no
+    # sqlite connection is used in them.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_execute, page, timeout, allow_errors): page for page in stale}
+        for future in as_completed(futures):
+            page = futures[future]
+            done = future.result()
+            if done.error is not None:
+                failures.append(done)
+                print(f"{page.path}: Executing notebook failed after {done.seconds:.2f} seconds",
+                      flush=True)
+                continue
+            cache.cache_notebook_bundle(
+                CacheBundleIn(done.notebook, str(page.path),
+                              data={"execution_seconds": done.seconds}),
+                check_validity=False, overwrite=True)
+            # The same words as myst-nb's log line, which `make bench` reads.
+            print(f"{page.path}: Executed notebook in {done.seconds:.2f} seconds", flush=True)
+    print(f"build_book: executed {len(stale)} page(s) in {time.perf_counter() - start:.1f} s "
+          f"of wall time")
+    for failed in failures:
+        print(f"\nERROR: executing {failed.rel} failed: {failed.error}", file=sys.stderr)
+    return len(failures)
+
+
+def sphinx_build(source: Path, html: Path) -> int:
+    """``jupyter-book build SOURCE -W -n --keep-going``'s Sphinx run, in this process."""
+    from jupyter_book.sphinx import build_sphinx
+
+    result = build_sphinx(str(source), str(html), noconfig=True,
+                          path_config=str(source / "_config.yml"),
+                          confoverrides=cli_overrides(source), builder="html",
+                          warningiserror=True, keep_going=True)
+    return result if isinstance(result, int) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", nargs="?", type=Path, default=ROOT)
+    parser.add_argument("--path-output", type=Path, default=None,
+                        help="the site goes to PATH_OUTPUT/_build/html (default: SOURCE)")
+    parser.add_argument("--jobs", default=os.environ.get("BOOK_JOBS", "auto"),
+                        help="pages executed at once (default: the usable cores; $BOOK_JOBS)")
+    args = parser.parse_args(argv)
+    source = args.source.resolve()
+    build = (args.path_output.resolve() if args.path_output else source) / "_build"
+    jobs = len(os.sched_getaffinity(0)) if args.jobs == "auto" else int(args.jobs)
+    os.chdir(source)
+    failed = pre_execute(source, build, jobs)
+    if failed:
+        print(f"build_book: {failed} page(s) failed to execute (above); the book is not built",
+              file=sys.stderr)
+        return 1
+    status = sphinx_build(source, build / "html")
+    if status == 0:
+        print(f"build_book: built {build / 'html' / 'index.html'}")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
