@@ -39,6 +39,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+STARTED = time.perf_counter()
 
 
 @dataclasses.dataclass
@@ -224,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs = len(os.sched_getaffinity(0)) if args.jobs == "auto" else int(args.jobs)
     os.chdir(source)
     failed = pre_execute(source, build, jobs)
+    print(f"build_book: pages checked and executed {time.perf_counter() - STARTED:.2f} s after "
+          f"the interpreter started; Sphinx next", flush=True)
     if failed:
         print(f"build_book: {failed} page(s) failed to execute (above); the book is not built",
               file=sys.stderr)
