@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
+import json
 import os
 import sys
 import time
@@ -142,17 +144,50 @@ def _execute(page: Page, timeout: int | None, allow_errors: bool) -> Executed:
     return Executed(page.rel, result.time, notebook=result.nb)
 
 
+#: In the cache's folder (deleting the cache deletes it): the SHA-256 of each page's file as
+#: it was when its outputs were last found or put in the cache.
+MANIFEST = "build_book.json"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def unchanged_since_cached(source: Path, cache_path: Path) -> bool:
+    """True when the table of contents and every page it names are byte for byte what they
+    were when all their outputs were last in the cache: then there is nothing to execute, and
+    nothing to read, parse or look up (a no-change rebuild skips the notebook reader, the
+    sqlite cache and their imports). Should the cache have lost a record since, Sphinx
+    executes that page itself, strictly: only time is at stake, never the result."""
+    try:
+        known = json.loads((cache_path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    files = [source / "_toc.yml", source / "_config.yml", *toc_files(source)]
+    return known == {str(f.relative_to(source)): _digest(f) for f in files}
+
+
+def remember(source: Path, cache_path: Path) -> None:
+    files = [source / "_toc.yml", source / "_config.yml", *toc_files(source)]
+    (cache_path / MANIFEST).write_text(
+        json.dumps({str(f.relative_to(source)): _digest(f) for f in files}, indent=0),
+        encoding="utf-8")
+
+
 def pre_execute(source: Path, build: Path, jobs: int) -> int:
     """Execute, in parallel, every page whose outputs the cache lacks. Returns the failures."""
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-
     config = final_config(source)
     if config.get("nb_execution_mode") != "cache":
         print("build_book: execute_notebooks is not 'cache'; Sphinx executes the pages itself")
         return 0
-    cache_path = config.get("nb_execution_cache_path") or str(build / ".jupyter_cache")
-    cache = get_cache(cache_path)
+    cache_path = Path(config.get("nb_execution_cache_path") or build / ".jupyter_cache")
+    if unchanged_since_cached(source, cache_path):
+        print("build_book: no page changed since every page was in the cache", flush=True)
+        return 0
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(str(cache_path))
     pages = notebook_pages(source, config)
     last = {r.uri: float(r.data.get("execution_seconds") or 0)
             for r in cache.list_cache_records()}
@@ -164,7 +199,8 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
             page.last_seconds = last.get(str(page.path), 0.0)
             stale.append(page)
     if not stale:
-        print(f"build_book: all {len(pages)} executable pages are in the cache")
+        print(f"build_book: all {len(pages)} executable pages are in the cache", flush=True)
+        remember(source, cache_path)
         return 0
     # The longest first (by their last run; never-run pages by their number of cells), so
     # that no long page starts last while the other workers sit idle.
@@ -198,6 +234,8 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
           f"of wall time")
     for failed in failures:
         print(f"\nERROR: executing {failed.rel} failed: {failed.error}", file=sys.stderr)
+    if not failures:
+        remember(source, cache_path)
     return len(failures)
 
 
