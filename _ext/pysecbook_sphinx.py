@@ -345,7 +345,28 @@ def _derive_urls(app: Sphinx, config: Any) -> None:
         config.notfound_urls_prefix = urlparse(base).path or "/"
 
 
+#: Extensions that are parallel-safe but do not say so, and what they do. Sphinx assumes an
+#: undeclared extension is unsafe, warns (an error under -W) and reads serially.
+_UNDECLARED_PARALLEL_SAFE = {
+    # Loaded by sphinx-external-toc. Its setup() patches TocTreeCollector.assign_section_numbers
+    # (run once, in the main process, after every page is read) and logs at builder-inited;
+    # it keeps no state per document and adds no read or write handler.
+    "sphinx_multitoc_numbering",
+}
+
+
+def _declare_parallel_safe(app: Sphinx) -> None:
+    for name in _UNDECLARED_PARALLEL_SAFE:
+        ext = app.extensions.get(name)
+        if ext is not None and ext.parallel_read_safe is None:
+            ext.parallel_read_safe = ext.parallel_write_safe = True
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    # This extension keeps no state of its own between documents (each {risk} card is made
+    # from the registry, dependencies go through env.note_dependency, which Sphinx merges
+    # from parallel readers), so it is parallel-safe; see _UNDECLARED_PARALLEL_SAFE.
+    _declare_parallel_safe(app)
     app.connect("config-inited", _derive_urls)
     app.add_directive("risk", RiskDirective)
     app.add_directive("risk-catalogue", RiskCatalogueDirective)

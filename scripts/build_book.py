@@ -13,13 +13,17 @@ Usage: ``python scripts/build_book.py [SOURCE] [--path-output DIR] [--jobs N]``
    with exit code 1 before Sphinx starts.
 2. **Build.** Jupyter Book's own ``build_sphinx``, with exactly the configuration
    ``jupyter-book build -W -n --keep-going`` derives from ``_config.yml`` (still the one
-   source; no ``conf.py``). Sphinx finds every page in the cache and only reads; should a
-   page be missed, myst-nb executes it as before (``execute_notebooks: cache``,
-   ``raise_on_error``), so the build stays strict either way.
+   source; no ``conf.py``), plus Sphinx's parallel read and write (``-j JOBS``). Sphinx
+   finds every page in the cache and only reads; should a page be missed, myst-nb executes
+   it as before (``execute_notebooks: cache``, ``raise_on_error``), so the build stays
+   strict either way.
 
-Why not Sphinx's parallel read (``-j``): Jupyter Book adds ``sphinx_multitoc_numbering``,
-which does not declare itself parallel-safe, so Sphinx warns (an error under ``-W``) and
-reads serially anyway; and its chunks of about 14 pages would balance badly.
+Why not execute the pages in Sphinx's parallel read: its readers get the pages in chunks of
+about 14, in reading order, so a chunk holding the slow pages runs on long after the others,
+and every reader would write the sqlite cache. (Out of the box Sphinx refuses to read in
+parallel at all: ``sphinx_multitoc_numbering``, which sphinx-external-toc loads, does not
+declare itself parallel-safe, and the warning fails the strict build; it is safe, and
+``_ext/pysecbook_sphinx.py`` says so.)
 Why not jupyter-cache's ``local-parallel`` executor: ``Pool.map`` hands out pages in chunks
 of five in table-of-contents order, and each worker writes the sqlite cache itself.
 """
@@ -201,6 +205,7 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
     if not stale:
         print(f"build_book: all {len(pages)} executable pages are in the cache", flush=True)
         remember(source, cache_path)
+        cache._db.dispose()  # noqa: SLF001 - as below: no sqlite connection across a fork
         return 0
     # The longest first (by their last run; never-run pages by their number of cells), so
     # that no long page starts last while the other workers sit idle.
@@ -236,17 +241,23 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
         print(f"\nERROR: executing {failed.rel} failed: {failed.error}", file=sys.stderr)
     if not failures:
         remember(source, cache_path)
+    # Sphinx forks its parallel readers next: no sqlite connection may cross a fork.
+    if cache._db is not None:  # noqa: SLF001 - jupyter-cache opens its engine lazily
+        cache._db.dispose()  # noqa: SLF001
     return len(failures)
 
 
-def sphinx_build(source: Path, html: Path) -> int:
-    """``jupyter-book build SOURCE -W -n --keep-going``'s Sphinx run, in this process."""
+def sphinx_build(source: Path, html: Path, jobs: int) -> int:
+    """``jupyter-book build SOURCE -W -n --keep-going``'s Sphinx run, in this process, with
+    Sphinx's parallel read and write (``-j JOBS``; Sphinx reads serially when five pages or
+    fewer changed). ``_ext/pysecbook_sphinx.py`` declares the one extension that is
+    parallel-safe without saying so."""
     from jupyter_book.sphinx import build_sphinx
 
     result = build_sphinx(str(source), str(html), noconfig=True,
                           path_config=str(source / "_config.yml"),
                           confoverrides=cli_overrides(source), builder="html",
-                          warningiserror=True, keep_going=True)
+                          warningiserror=True, keep_going=True, jobs=jobs)
     return result if isinstance(result, int) else 1
 
 
@@ -269,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build_book: {failed} page(s) failed to execute (above); the book is not built",
               file=sys.stderr)
         return 1
-    status = sphinx_build(source, build / "html")
+    status = sphinx_build(source, build / "html", jobs)
     if status == 0:
         print(f"build_book: built {build / 'html' / 'index.html'}")
     return status
