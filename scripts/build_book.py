@@ -42,7 +42,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sitetools import toc_pages  # scripts/, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTED = time.perf_counter()
@@ -66,23 +66,8 @@ class Executed:
 
 def toc_files(source: Path) -> list[Path]:
     """The source file of every page in ``SOURCE/_toc.yml``, in reading order."""
-    toc = yaml.safe_load((source / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entries: list[dict[str, Any]] | None) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                names.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-            for part in entry.get("parts", []):
-                walk(part.get("chapters"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
     files = []
-    for name in names:
+    for name in toc_pages(source):
         for suffix in ("", ".md", ".ipynb"):
             if (source / f"{name}{suffix}").is_file():
                 files.append(source / f"{name}{suffix}")
