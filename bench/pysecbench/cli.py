@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BENCH)
     parser.add_argument("--render-only", action="store_true",
                         help="re-derive verdicts and report.md from an existing report.json")
+    parser.add_argument("--keep", action="store_true",
+                        help="for the parts not run, keep their sections from the existing "
+                             "report.json, marked with the date they were measured")
     args = parser.parse_args(argv)
     if args.render_only:
         report = json.loads((args.out / "report.json").read_text(encoding="utf-8"))
@@ -44,14 +47,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; the parts are {', '.join(names)}")
     report: dict[str, Any] = {"machine": machine()}
+    previous = kept_sections(args.out / "report.json") if args.keep else {}
     with tempfile.TemporaryDirectory(prefix="pysecbook-bench-") as tmp:
         for part in parts:
             if part.name not in chosen:
-                report[part.name] = {"skipped": "not requested (--only)" if part.default else
-                                     f"run `make bench BENCH_ARGS=--only={part.name}` on a "
-                                     f"quiet machine"}
+                report[part.name] = previous.get(part.name) or {
+                    "skipped": "not requested (--only)" if part.default else
+                    f"run `make bench BENCH_ARGS=--only={part.name}` on a quiet machine"}
                 continue
             print(f"bench: {part.name}: {part.help}...", file=sys.stderr)
             report[part.name] = part.run(args, Path(tmp))
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return write(report, args.out, parts)
+
+
+def kept_sections(path: Path) -> dict[str, Any]:
+    """The measured sections of an earlier report.json, each marked with its date."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    date = old.get("machine", {}).get("date", "an earlier run")
+    return {name: dict(section, kept_from=date) for name, section in old.items()
+            if isinstance(section, dict) and name not in ("machine", "targets", "why")
+            and not section.get("skipped") and not section.get("kept_from")}

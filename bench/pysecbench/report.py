@@ -70,6 +70,8 @@ def render_markdown(report: dict[str, Any], parts: list[Part]) -> str:
     for part in parts:
         section = report.get(part.name)
         out += [f"## {part.title}", ""]
+        if section and section.get("kept_from"):
+            out += [f"Not measured in this run: kept from the run of {section['kept_from']}.", ""]
         out += part.render(section, report) if section else [not_measured(section), ""]
     return "\n".join(out)
 

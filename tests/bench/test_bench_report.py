@@ -125,3 +125,19 @@ def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--only", "book,nonsense"])
     assert "unknown part(s) nonsense" in capsys.readouterr().err
+
+
+def test_keep_carries_earlier_sections_over_marked_with_their_date(tmp_path: Path) -> None:
+    earlier = _report()
+    (tmp_path / "report.json").write_text(json.dumps(earlier), encoding="utf-8")
+    from pysecbench.cli import kept_sections
+
+    kept = kept_sections(tmp_path / "report.json")
+    assert set(kept) == {"checker"}  # skipped sections are not carried over
+    assert kept["checker"]["kept_from"] == "2026-01-01 00:00 UTC"
+    parts = load_parts()
+    data = {**_report(), **kept}
+    data["targets"] = report.targets(data, parts)
+    text = report.render_markdown(data, parts)
+    assert "Not measured in this run: kept from the run of 2026-01-01 00:00 UTC." in text
+    assert "| check / bandit, Django tree | <= 0.60x | 0.80x | not met | +0.20x |" in text
