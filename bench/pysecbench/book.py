@@ -75,6 +75,7 @@ def build(source: Path, output: Path, env: dict[str, str],
     # The copy's own build script: the bench measures the tree as it was copied.
     cmd = [str(BIN / "python"), str(source / BUILD_BOOK.relative_to(ROOT)), str(source),
            "--path-output", str(output)]
+    load = round(os.getloadavg()[0], 2)
     start = time.perf_counter()
     lines: list[str] = []
     phases: list[list[Any]] = []
@@ -90,7 +91,10 @@ def build(source: Path, output: Path, env: dict[str, str],
             lines.append(line)
             if PHASE_RE.match(line):
                 phases.append([round(time.perf_counter() - start, 2), line[:72]])
-        proc.wait(timeout=60)
+        # wait4: the CPU time of the build and of every process it waited for (the pool's
+        # workers, and through them the kernels and the pages' child interpreters).
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         watchdog.cancel()
     seconds = time.perf_counter() - start
@@ -101,6 +105,7 @@ def build(source: Path, output: Path, env: dict[str, str],
     env_line = ENV_RE.search(log)
     wall = re.search(r"build_book: executed \d+ page\(s\) in ([\d.]+) s", log)
     return {"seconds": seconds, "returncode": proc.returncode,
+            "cpu_s": usage.ru_utime + usage.ru_stime, "load_before": load,
             "timed_out": seconds >= timeout,
             "reread": None if not env_line else {
                 "reason": (env_line[1] or "").strip(), "added": int(env_line[2]),
@@ -219,7 +224,18 @@ def why_clean(book: dict[str, Any]) -> str:
     top = ", ".join(f"{p['page']} {p['seconds']:.1f} s" for p in pages[:3])
     return (f"{len(pages)} pages executed, {total:.1f} s of kernel time in total, "
             f"{book.get('jobs', '?')} at a time: {clean['execution_wall_s']:.1f} s of wall "
-            f"time; slowest: {top}. Then: {cost_split(clean)}.")
+            f"time; slowest: {top}. Then: {cost_split(clean)}. {cpu_note(clean, book)}")
+
+
+def cpu_note(run_: dict[str, Any], book: dict[str, Any]) -> str:
+    """What the CPU time says about the wall time, whatever else the machine was doing."""
+    if run_.get("cpu_s") is None:
+        return ""
+    jobs = book.get("jobs") or 1
+    return (f"CPU time of the build and all its processes: {run_['cpu_s']:.1f} s: with the "
+            f"machine to itself it could not take much less than {run_['cpu_s'] / jobs:.1f} s "
+            f"of wall time on {jobs} cores (1-min load average before it: "
+            f"{run_.get('load_before')}).")
 
 
 def book_targets(book: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -231,9 +247,11 @@ def book_targets(book: dict[str, Any], report: dict[str, Any]) -> list[dict[str,
         target("clean build, every page executed", seconds("clean"), LIMITS["clean_build_s"],
                "lt", "s", why_clean(book) if ok else ""),
         target("rebuild after a prose edit", seconds("prose_edit"), LIMITS["prose_rebuild_s"],
-               "lt", "s", cost_split(book["prose_edit"]) if ok else ""),
+               "lt", "s", f"{cost_split(book['prose_edit'])}. {cpu_note(book['prose_edit'], book)}"
+               if ok else ""),
         target("rebuild, no change", seconds("no_change"), LIMITS["no_change_rebuild_s"],
-               "lt", "s", cost_split(book["no_change"]) if ok else ""),
+               "lt", "s", f"{cost_split(book['no_change'])}. {cpu_note(book['no_change'], book)}"
+               if ok else ""),
     ]
 
 
@@ -248,9 +266,10 @@ def render_book(book: dict[str, Any], report: dict[str, Any]) -> list[str]:
            f"{fmt_seconds(imports.get('jsonschema'))}, rfc3987_syntax "
            f"{fmt_seconds(imports.get('rfc3987_syntax')) if 'rfc3987_syntax' in imports else 'not imported'}"
            f"). Pages executed {book.get('jobs', '?')} at a time.", "",
-           "| Build (`scripts/build_book.py` on a copy of the working tree) | Wall time | Exit |"
+           "| Build (`scripts/build_book.py` on a copy of the working tree) | Wall time | "
+           "CPU (all processes) | 1-min load before | Exit |"
            " Pages executed (wall) | Executed by Sphinx | Pages Sphinx re-read |",
-           "|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|"]
     for key, label in (("clean", "clean, every page executed, empty cache"),
                        ("no_change", "rebuild, no change"),
                        ("prose_edit", f"rebuild after a prose edit ({book['prose_page']})"),
@@ -259,7 +278,8 @@ def render_book(book: dict[str, Any], report: dict[str, Any]) -> list[str]:
         rr = r.get("reread")
         reread = "none" if not rr else (f"{rr['added']} added, {rr['changed']} changed"
                                         + (f" {rr['reason']}" if rr["reason"] else ""))
-        out.append(f"| {label} | {fmt_seconds(r['seconds'])} | {r['returncode']} | "
+        out.append(f"| {label} | {fmt_seconds(r['seconds'])} | {fmt_seconds(r.get('cpu_s'))} | "
+                   f"{r.get('load_before', '')} | {r['returncode']} | "
                    f"{len(r['executed'])} ({r.get('execution_wall_s', 0):.2f} s) | "
                    f"{r.get('sphinx_executed', 0)} | {reread} |")
     out.append("")
