@@ -5,25 +5,37 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The SBOM generator's own environment (requirements-sbom.in): kept out of .venv, whose
+# every build command would otherwise pay its imports (README, "Building").
+SBOM_VENV  := .venv-sbom
+SBOM_STAMP := $(SBOM_VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 JOBS   ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install book serve test clean lock screenshots pdf sbom badge
+.PHONY: help install sbom-env book serve test clean lock screenshots pdf sbom badge
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # The environment: hashed dependencies first, then the package itself without dependencies.
-$(STAMP): requirements.txt pyproject.toml scripts/bootstrap.sh
+$(STAMP): requirements.txt pyproject.toml scripts/bootstrap.sh scripts/prune_venv.py
 	@PYTHON=$(PYTHON) VENV=$(VENV) sh scripts/bootstrap.sh
 	@touch $@
 
-install: $(STAMP) ## create .venv and install the hashed lock file and pysecbook
+$(SBOM_STAMP): requirements-sbom.txt scripts/bootstrap.sh scripts/prune_venv.py
+	@PYTHON=$(PYTHON) VENV=$(SBOM_VENV) REQUIREMENTS=requirements-sbom.txt PROJECT=no sh scripts/bootstrap.sh
+	@touch $@
 
-book: $(STAMP) ## build the site into _build/html (strict: warnings are errors)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+install: $(STAMP) $(SBOM_STAMP) ## create .venv (and .venv-sbom) from the hashed lock files, with pysecbook
+
+sbom-env: $(SBOM_STAMP) ## create .venv-sbom, the SBOM generator's own environment (a page runs it)
+
+# Pages execute in parallel (JOBS at a time, default: the usable cores), then Sphinx reads
+# them from the cache: see scripts/build_book.py and README, "Building".
+book: $(STAMP) $(SBOM_STAMP) ## build the site into _build/html (strict: warnings are errors)
+	$(BIN)/python scripts/build_book.py --jobs $(JOBS)
 	@echo "Open file://$(CURDIR)/_build/html/index.html, or run 'make serve'."
 
 serve: ## serve the built site on http://127.0.0.1:8000
@@ -35,7 +47,7 @@ serve: ## serve the built site on http://127.0.0.1:8000
 # moved three years ahead: a test that depends on the day it runs fails today, not in 2029.
 CLOCK_TESTS := tests/checklist tests/scan tests/index tests/test_eol.py tests/test_cli.py tests/test_self_check.py
 
-test: $(STAMP) ## run every test, then the checker's unit tests with the clock three years ahead
+test: $(STAMP) $(SBOM_STAMP) ## run every test, then the checker's unit tests with the clock three years ahead
 	@sh scripts/browser-deps.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 	$(BIN)/python -m pytest -n $(JOBS) -q --clock-ahead 3 $(CLOCK_TESTS)
@@ -48,9 +60,9 @@ pdf: book ## PDFs of the checklist chapter and the whole book (headless Chromium
 	@sh scripts/browser-deps.sh
 	$(BIN)/python scripts/pdf.py
 
-sbom: $(STAMP) ## write a CycloneDX SBOM of the book's environment to _build/sbom.cdx.json
+sbom: $(STAMP) $(SBOM_STAMP) ## write a CycloneDX SBOM of the book's environment to _build/sbom.cdx.json
 	@mkdir -p _build
-	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --output-reproducible \
+	$(SBOM_VENV)/bin/cyclonedx-py environment --pyproject pyproject.toml --output-reproducible \
 		--of JSON -o _build/sbom.cdx.json $(BIN)/python
 	@echo "Wrote _build/sbom.cdx.json"
 
@@ -72,8 +84,9 @@ bench: $(STAMP) $(GUARDDOG)/.installed ## measure build times, checker speed, pa
 	cd bench && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
-lock: ## regenerate the hashed lock file from requirements.in (needs uv on PATH)
+lock: ## regenerate the hashed lock files from requirements*.in (needs uv on PATH)
 	uv pip compile --generate-hashes --python-version 3.11 requirements.in -o requirements.txt
+	uv pip compile --generate-hashes --python-version 3.11 requirements-sbom.in -o requirements-sbom.txt
 
 clean: ## remove the built site and caches (keeps .venv)
 	rm -rf _build .pytest_cache

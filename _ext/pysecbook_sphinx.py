@@ -334,6 +334,34 @@ def _offer_notebook(app: Sphinx, pagename: str, templatename: str, context: dict
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _complete_executed_notebook(app: Sphinx, doctree: Any) -> None:
+    """Give ``jupyter_execute/<page>.ipynb`` the outputs its page was rendered with.
+
+    myst-nb writes that file from the notebook as it read it, not from the copy its cache
+    merged the outputs into (myst_nb/sphinx_.py writes ``notebook``, not
+    ``nb_client.notebook``): a page found in the execution cache got a notebook with no
+    outputs, and so did its download. Every page is found there since scripts/build_book.py
+    executes them before Sphinx reads (before, a prose edit did it to the edited page). The
+    outputs come back from the same cache, matched the same way.
+    """
+    path = Path(app.outdir).parent / "jupyter_execute" / f"{app.env.docname}.ipynb"
+    if not path.is_file():
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(path, as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    if not code or all(c.get("execution_count") is not None for c in code):
+        return
+    cache = get_cache(app.env.mystnb_config.execution_cache_path)
+    try:
+        _, merged = cache.merge_match_into_notebook(notebook)
+    except KeyError:  # not cached: myst-nb executed it in place, and wrote it complete
+        return
+    path.write_text(nbformat.writes(merged), encoding="utf-8")
+
+
 def _derive_urls(app: Sphinx, config: Any) -> None:
     """One base URL drives the sitemap, canonical links, OpenGraph and the 404 page."""
     base = os.environ.get("PYSECBOOK_BASE_URL") or config.html_baseurl or ""
@@ -345,7 +373,28 @@ def _derive_urls(app: Sphinx, config: Any) -> None:
         config.notfound_urls_prefix = urlparse(base).path or "/"
 
 
+#: Extensions that are parallel-safe but do not say so, and what they do. Sphinx assumes an
+#: undeclared extension is unsafe, warns (an error under -W) and reads serially.
+_UNDECLARED_PARALLEL_SAFE = {
+    # Loaded by sphinx-external-toc. Its setup() patches TocTreeCollector.assign_section_numbers
+    # (run once, in the main process, after every page is read) and logs at builder-inited;
+    # it keeps no state per document and adds no read or write handler.
+    "sphinx_multitoc_numbering",
+}
+
+
+def _declare_parallel_safe(app: Sphinx) -> None:
+    for name in _UNDECLARED_PARALLEL_SAFE:
+        ext = app.extensions.get(name)
+        if ext is not None and ext.parallel_read_safe is None:
+            ext.parallel_read_safe = ext.parallel_write_safe = True
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    # This extension keeps no state of its own between documents (each {risk} card is made
+    # from the registry, dependencies go through env.note_dependency, which Sphinx merges
+    # from parallel readers), so it is parallel-safe; see _UNDECLARED_PARALLEL_SAFE.
+    _declare_parallel_safe(app)
     app.connect("config-inited", _derive_urls)
     app.add_directive("risk", RiskDirective)
     app.add_directive("risk-catalogue", RiskCatalogueDirective)
@@ -353,4 +402,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("pyscg-table", PyscgTableDirective)
     app.connect("html-page-context", _fix_page_context, priority=900)
     app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("doctree-read", _complete_executed_notebook)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -173,7 +173,7 @@ def run(*, wheels: bool = True, jobs: int = 2) -> dict[str, Any]:
     if not wheels:
         section["wheels"] = {"skipped": "not requested (--no-wheels)"}
         return section
-    from topwheels import fetch, pinned
+    from pysecbench.topwheels import fetch, pinned
 
     paths, errors = [], []
     for entry in pinned():

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Create the project's virtual environment and install it from the hashed lock file.
+# Create a virtual environment and install it from a hashed lock file.
 # Called by the Makefile; safe to run again.
+#   VENV=.venv REQUIREMENTS=requirements.txt (default): the book's environment, and pysecbook.
+#   VENV=.venv-sbom REQUIREMENTS=requirements-sbom.txt PROJECT=no: a tool's own environment.
 set -eu
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
+REQUIREMENTS=${REQUIREMENTS:-requirements.txt}
+PROJECT=${PROJECT:-yes}
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
     echo "bootstrap: $PYTHON not found; install Python 3.11 or newer." >&2
@@ -26,8 +30,12 @@ fi
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 # Every dependency is pinned with its hash; pip refuses anything else.
-"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements.txt
-# The package itself: editable, so pages and tests see src/ as it is; its dependencies are
-# already installed, hashed, by the line above.
-"$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation --editable .
+"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$REQUIREMENTS"
+# ... and nothing else: what the lock no longer pins is removed from an existing environment.
+"$VENV/bin/python" "$(dirname "$0")/prune_venv.py" "$REQUIREMENTS"
+if [ "$PROJECT" = yes ]; then
+    # The package itself: editable, so pages and tests see src/ as it is; its dependencies
+    # are already installed, hashed, by the line above.
+    "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation --editable .
+fi
 "$VENV/bin/python" -m pip check

@@ -28,9 +28,9 @@ def base_path() -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def toc_pages() -> list[str]:
-    """Every page in _toc.yml, in reading order, as paths without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+def toc_pages(root: Path = ROOT) -> list[str]:
+    """Every page in ROOT/_toc.yml, in reading order, as paths without suffix."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     found = [toc["root"]]
 
     def walk(entries: list[dict]) -> None:

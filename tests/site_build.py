@@ -18,14 +18,14 @@ from sitetools import CHROMIUM, CHROMIUM_FLAGS, base_path, serve, toc_pages  # n
 
 __all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "Site", "base_path", "build", "serve", "toc_pages"]
 
-JB = str(Path(sys.executable).with_name("jupyter-book"))
-STRICT = ["-W", "-n", "--keep-going"]
+BUILD_BOOK = Path(__file__).resolve().parent.parent / "scripts" / "build_book.py"
 
 
 def build(source: Path, output: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """``jupyter-book build SOURCE --path-output OUTPUT -W -n --keep-going``."""
+    """``make book``'s build of SOURCE into OUTPUT/_build: the pages executed in parallel,
+    then ``jupyter-book build -W -n --keep-going``'s Sphinx run (scripts/build_book.py)."""
     return subprocess.run(
-        [JB, "build", str(source), "--path-output", str(output), *STRICT],
+        [sys.executable, str(BUILD_BOOK), str(source), "--path-output", str(output)],
         capture_output=True, text=True, timeout=timeout, check=False, cwd=source,
     )
 

@@ -124,6 +124,26 @@ def test_registering_a_second_risk_with_the_same_id_fails() -> None:
     assert get(IDS[0]) is existing
 
 
+def test_get_imports_only_the_module_that_declares_the_risk() -> None:
+    """get() reads the package's sources for ``id="..."`` and imports that module alone; for
+    that, each id is declared literally, in exactly one module."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(get.__code__.co_filename).parent
+    sources = {p.stem: p.read_text(encoding="utf-8") for p in package.glob("*.py")}
+    for risk in all_risks():
+        declaring = [name for name, text in sources.items() if f'id="{risk.id}"' in text]
+        assert len(declaring) == 1, (risk.id, declaring)
+    code = ("import sys; from pysecbook.teaching.risks import get; "
+            "print(get('PSB-NET-NO-TIMEOUT').id, "
+            "sorted(m for m in sys.modules if m.startswith('pysecbook.teaching.risks.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "PSB-NET-NO-TIMEOUT ['pysecbook.teaching.risks.timeouts']"
+
+
 def test_ids_are_unique_and_pages_exist() -> None:
     assert len(set(IDS)) == len(IDS)
     for risk in RISKS:

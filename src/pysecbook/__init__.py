@@ -9,11 +9,24 @@
 The checker never imports the teaching half; :mod:`pysecbook.cli` offers both.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("pysecbook")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+from __future__ import annotations
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed metadata when first asked for.
+
+    Lazily, because every child interpreter a page starts imports this package, and
+    ``importlib.metadata`` with the distribution lookup costs it about 70 ms.
+    """
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("pysecbook")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found

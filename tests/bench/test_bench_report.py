@@ -1,59 +1,81 @@
-"""The pure helpers of bench/bench.py (medians, ratios, verdicts, report rendering).
+"""The bench's registry of parts and its pure helpers (medians, ratios, verdicts, report).
 
 No timing is asserted here: speed is measured by `make bench`, never by a unit test.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import ROOT
 
-_spec = importlib.util.spec_from_file_location("pysecbook_bench", ROOT / "bench" / "bench.py")
-bench = importlib.util.module_from_spec(_spec)
-sys.modules["pysecbook_bench"] = bench
-_spec.loader.exec_module(bench)
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pysecbench import Part, load_parts, register  # noqa: E402
+from pysecbench import book, checker, common, report  # noqa: E402
+from pysecbench.cli import main  # noqa: E402
 
 
 def test_median_and_ratio() -> None:
-    assert bench.median([3.0, 1.0, 2.0]) == 2.0
-    assert bench.median([4.0, 1.0]) == 2.5
-    assert bench.median([]) is None
-    assert bench.ratio(3.0, 6.0) == 0.5
-    assert bench.ratio(None, 6.0) is None
-    assert bench.ratio(3.0, 0) is None
+    assert common.median([3.0, 1.0, 2.0]) == 2.0
+    assert common.median([4.0, 1.0]) == 2.5
+    assert common.median([]) is None
+    assert common.ratio(3.0, 6.0) == 0.5
+    assert common.ratio(None, 6.0) is None
+    assert common.ratio(3.0, 0) is None
 
 
 def test_target_verdicts_and_gaps() -> None:
-    met = bench.target("t", 0.5, 0.6, "max", "x")
+    met = common.target("t", 0.5, 0.6, "max", "x")
     assert met["status"] == "met" and abs(met["gap"] + 0.1) < 1e-9 and met["why"] == ""
-    over = bench.target("t", 0.9, 0.6, "max", "x", why="slow start-up")
+    over = common.target("t", 0.9, 0.6, "max", "x", why="slow start-up")
     assert over["status"] == "not met" and over["why"] == "slow start-up"
-    assert bench.target("t", 3.0, 3.0, "lt", "s")["status"] == "not met"
-    assert bench.target("t", 95, 95, "min")["status"] == "met"
-    missing = bench.target("t", None, 90, "lt", "s", why="ignored")
+    assert common.target("t", 3.0, 3.0, "lt", "s")["status"] == "not met"
+    assert common.target("t", 95, 95, "min")["status"] == "met"
+    missing = common.target("t", None, 90, "lt", "s", why="ignored")
     assert missing["status"] == "not measured" and missing["gap"] is None and not missing["why"]
 
 
 def test_formatting() -> None:
-    assert bench.fmt_bytes(2_500_000) == "2.50 MB"
-    assert bench.fmt_bytes(600_000) == "600.0 KB"
-    assert bench.fmt_seconds(None) == "not measured"
-    assert bench.fmt_ratio(0.55) == "0.55x"
+    assert common.fmt_bytes(2_500_000) == "2.50 MB"
+    assert common.fmt_bytes(600_000) == "600.0 KB"
+    assert common.fmt_seconds(None) == "not measured"
+    assert common.fmt_ratio(0.55) == "0.55x"
 
 
-def test_executed_pages_from_a_build_log(tmp_path) -> None:
-    log = (f"{tmp_path}/book/a.md: Executed notebook in 1.50 seconds [mystnb]\n"
+def test_executed_pages_from_a_build_log(tmp_path: Path) -> None:
+    log = (f"{tmp_path}/book/a.md: Executed notebook in 1.50 seconds\n"
            f"{tmp_path}/book/b.md: Executed notebook in 4.25 seconds [mystnb]\n")
-    pages = bench.executed_pages(log, tmp_path)
+    pages = book.executed_pages(log, tmp_path)
     assert pages == [{"page": "book/b.md", "seconds": 4.25}, {"page": "book/a.md", "seconds": 1.5}]
 
 
+def test_the_parts_are_registered_by_name_in_report_order() -> None:
+    parts = load_parts()
+    assert [p.name for p in parts] == ["book", "checker", "site", "wheels", "redflags", "lock",
+                                       "make_test"]
+    assert [p.name for p in parts if not p.default] == ["lock", "make_test"]
+    with pytest.raises(ValueError, match="two bench parts are named 'book'"):
+        register(Part("book", "Another book", lambda a, w: {}, lambda s, r: []))
+
+
+def test_the_django_sdist_is_pinned_by_hash_and_never_fetched_with_pip() -> None:
+    assert checker.DJANGO["filename"] == f"django-{checker.DJANGO_VERSION}.tar.gz"
+    assert len(checker.DJANGO["sha256"]) == 64
+    files = [ROOT / "bench" / "bench.py", *(ROOT / "bench" / "pysecbench").glob("*.py")]
+    source = "".join(p.read_text(encoding="utf-8") for p in files)
+    assert '"download"' not in source  # no pip download argv anywhere in the bench
+
+
 def _report() -> dict:
-    report = {
+    return {
         "machine": {"date": "2026-01-01 00:00 UTC", "cores": 2, "cpu": "cpu", "memory_gb": 4,
-                    "python": "3.11.7", "os": "Linux", "note": "Shared machine."},
+                    "python": "3.11.7", "os": "Linux", "note": "Shared machine.",
+                    "load_average_at_start": [0.5, 0.4, 0.3]},
         "book": {"skipped": "not requested (--only)"},
         "checker": {
             "description": "Django.",
@@ -64,41 +86,70 @@ def _report() -> dict:
             "ratios": {"tree": 0.8},
             "ratios_labels": {"tree": "check / bandit, Django tree"},
             "summary": {},
+            "why": "start-up dominates",
         },
         "site": {"skipped": "no built site"},
+        "wheels": {"skipped": "not requested (--only)"},
         "make_test": {"skipped": "busy machine"},
-        "why": {"tree": "start-up dominates"},
     }
-    report["targets"] = bench.targets(report)
-    return report
 
 
 def test_render_markdown_states_every_target() -> None:
-    report = _report()
-    text = bench.render_markdown(report)
+    parts = load_parts()
+    data = _report()
+    data["targets"] = report.targets(data, parts)
+    text = report.render_markdown(data, parts)
     assert text.startswith("# `make bench` report")
+    assert "Load average (1, 5, 15 min) at the start: 0.5, 0.4, 0.3." in text
     assert "| check / bandit, Django tree | <= 0.60x | 0.80x | not met | +0.20x |" in text
     assert "- **check / bandit, Django tree**: start-up dominates" in text
     assert "| rebuild after a prose edit | < 3.00 s | not measured | not measured |  |" in text
+    assert "| rebuild, no change | < 2.00 s | not measured | not measured |  |" in text
+    assert "| clean build, every page executed | < 60.00 s |" in text
     assert "Not measured in this run: busy machine." in text
     assert ("| `bandit -r -q DJANGO_TREE` | 2.00, 1.00, 3.00 | 2.00 s | 1.50 s | 50.00 MB | "
             "50.00 MB | 1, 1, 1 | 0.5, 0.4, 0.3 |") in text
-    names = [t["name"] for t in report["targets"]]
-    assert len(names) == 8 + 8 and len(set(names)) == len(names)
-    assert "Not measured in this run." in text.split("requirements.txt` (this project's lock")[1]
+    names = [t["name"] for t in data["targets"]]
+    # book 3, checker 2, site 9, wheels 1, make test 1, red flags 3 (those whose limit is a
+    # number, not another tool's measurement), lock 1
+    assert len(names) == 3 + 2 + 9 + 1 + 1 + 3 + 1 and len(set(names)) == len(names)
 
 
-def test_render_only_rewrites_both_reports_from_the_json(tmp_path) -> None:
-    report = _report()
-    (tmp_path / "report.json").write_text(bench.json.dumps(report), encoding="utf-8")
-    assert bench.main(["--render-only", "--out", str(tmp_path)]) == 0
+def test_render_only_rewrites_both_reports_from_the_json(tmp_path: Path) -> None:
+    (tmp_path / "report.json").write_text(json.dumps(_report()), encoding="utf-8")
+    assert main(["--render-only", "--out", str(tmp_path)]) == 0
     assert "| check / bandit, Django tree |" in (tmp_path / "report.md").read_text()
-    again = bench.json.loads((tmp_path / "report.json").read_text())
-    assert [t["status"] for t in again["targets"]][:2] == ["not met", "not measured"]
+    again = json.loads((tmp_path / "report.json").read_text())
+    assert [t["status"] for t in again["targets"]][:4] == [
+        "not measured", "not measured", "not measured", "not met"]
+
+
+def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--only", "book,nonsense"])
+    assert "unknown part(s) nonsense" in capsys.readouterr().err
+
+
+def test_keep_carries_earlier_sections_over_marked_with_their_date(tmp_path: Path) -> None:
+    earlier = _report()
+    (tmp_path / "report.json").write_text(json.dumps(earlier), encoding="utf-8")
+    from pysecbench.cli import kept_sections
+
+    kept = kept_sections(tmp_path / "report.json")
+    assert set(kept) == {"checker"}  # skipped sections are not carried over
+    assert kept["checker"]["kept_from"] == "2026-01-01 00:00 UTC"
+    parts = load_parts()
+    data = {**_report(), **kept}
+    data["targets"] = report.targets(data, parts)
+    text = report.render_markdown(data, parts)
+    assert "Not measured in this run: kept from the run of 2026-01-01 00:00 UTC." in text
+    assert "| check / bandit, Django tree | <= 0.60x | 0.80x | not met | +0.20x |" in text
 
 
 def test_the_lock_section_renders_its_figures() -> None:
-    lock = bench._lock_part()
+    from pysecbench import lock as lock_part
+
+    lock = lock_part._module()
     run = {"seconds": 1.0, "tree_rss": 2e8}
     section = {"description": "D.", "seconds": {"cold": 90.0, "warm": 20.0, "offline": 12.5,
                                                  "bandit": 40.0},

@@ -27,6 +27,19 @@ def test_book_builds_with_zero_warnings(built_site) -> None:  # type: ignore[no-
     assert not (built_site.html / "reports").exists(), "execution error reports were published"
 
 
+@pytest.mark.xdist_group("site")
+def test_pages_execute_in_parallel_before_sphinx_and_sphinx_only_reads(built_site) -> None:  # type: ignore[no-untyped-def]
+    """scripts/build_book.py reads each page as myst-nb does, so the cache keys match: every
+    executable page is executed once, before Sphinx starts, and Sphinx finds it cached."""
+    log = built_site.log
+    assert built_site.returncode == 0, log[-3000:]
+    executed = re.findall(r"^(\S+\.md): Executed notebook in [\d.]+ seconds$", log, re.MULTILINE)
+    cached = re.findall(r"(\S+\.md): Using cached notebook", log)
+    assert len(executed) > 20 and len(set(executed)) == len(executed)
+    assert sorted(cached) == sorted(executed)
+    assert "Executing notebook using" not in log  # myst-nb's own execution, in Sphinx
+
+
 # Attributes that make a browser fetch something, by tag.
 _FETCHING = {
     "script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "source": ("src", "srcset"),
@@ -123,7 +136,11 @@ def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
     book = _minimal_book(tmp_path, 'raise RuntimeError("this cell is broken")')
     done = build(book, tmp_path / "out", timeout=300)
     assert done.returncode != 0
-    assert "this cell is broken" in done.stdout + done.stderr
+    log = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)  # the traceback's colours
+    assert "ERROR: executing page.md failed: CellExecutionError" in log  # the page
+    assert 'raise RuntimeError("this cell is broken")' in log  # its cell, and the error
+    assert "RuntimeError: this cell is broken" in log
+    assert "1 page(s) failed to execute" in log
 
 
 def test_the_same_copy_without_the_failure_builds(tmp_path: Path) -> None:

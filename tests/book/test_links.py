@@ -43,14 +43,15 @@ def test_every_internal_link_and_anchor_resolves(built_site) -> None:  # type: i
     html = built_site.html
     pages = [p for p in html.rglob("*.html") if not p.relative_to(html).as_posix().startswith("_")]
     parsed = {p: parse(p) for p in pages}
+    prefix = base_path()  # reads _config.yml: once, not once per link (4,000 of them)
     broken = []
     for page, info in parsed.items():
         for href in info.links:
             url, fragment = urldefrag(href)
             if urlparse(url).scheme or url.startswith("//") or href.startswith("mailto:"):
                 continue
-            if url.startswith(base_path()):  # absolute links, as on the 404 page
-                target = (html / unquote(url[len(base_path()):])).resolve()
+            if url.startswith(prefix):  # absolute links, as on the 404 page
+                target = (html / unquote(url[len(prefix):])).resolve()
             else:
                 target = (page.parent / unquote(url)).resolve() if url else page
             if target.is_dir():

@@ -11,6 +11,7 @@ Book pages: ``book/culture/users`` and ``book/culture/maintainers``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +25,30 @@ from pysecbook.teaching.sandbox import Completed, offline_env, private_tmpdir, r
 
 #: How long the SBOM generator may take.
 SBOM_TIMEOUT = 90.0
+
+#: The environment variable that names the interpreter of the SBOM generator's environment.
+SBOM_PYTHON_ENV = "PYSECBOOK_SBOM_PYTHON"
+
+
+class SbomGeneratorMissing(RuntimeError):
+    """The SBOM generator's own environment is not installed."""
+
+
+def sbom_generator_python() -> Path:
+    """The interpreter of the environment that holds ``cyclonedx-py``.
+
+    The generator lives in an environment of its own, ``.venv-sbom`` beside the book's
+    ``.venv`` (``make sbom-env``, which ``make book`` and ``make test`` run): its validation
+    extra pulls packages that would slow down every start of the book's build. It describes
+    the book's environment from outside, which is what ``cyclonedx-py environment PYTHON``
+    is for. ``$PYSECBOOK_SBOM_PYTHON`` names another interpreter.
+    """
+    named = os.environ.get(SBOM_PYTHON_ENV)
+    python = Path(named) if named else Path(sys.prefix).parent / ".venv-sbom" / "bin" / "python"
+    if not python.is_file():
+        raise SbomGeneratorMissing(
+            f"no SBOM generator at {python}: run `make sbom-env` (or set ${SBOM_PYTHON_ENV})")
+    return python
 
 
 @dataclass(frozen=True)
@@ -72,8 +97,9 @@ class Sbom:
 def generate_sbom(python: str | None = None, *, timeout: float = SBOM_TIMEOUT) -> Sbom:
     """Run ``cyclonedx-py environment`` on ``python``'s environment and parse its JSON.
 
-    The generator runs in a child interpreter with a minimal environment, in a private
-    temporary directory. It reads installed metadata only; it needs no network.
+    The generator runs in a child interpreter of its own environment
+    (:func:`sbom_generator_python`) with a minimal environment, in a private temporary
+    directory. It reads installed metadata only; it needs no network.
     ``--no-validate`` skips the schema validation, which takes about half a minute on the
     book's build machines; ``--output-reproducible`` leaves out the timestamp and serial
     number, so two runs over the same environment give the same document.
@@ -81,7 +107,7 @@ def generate_sbom(python: str | None = None, *, timeout: float = SBOM_TIMEOUT) -
     interpreter = python or sys.executable
     with private_tmpdir() as tmp:
         done = run_python(
-            None, cwd=tmp, flags=["-m", "cyclonedx_py"],
+            None, cwd=tmp, python=sbom_generator_python(), flags=["-m", "cyclonedx_py"],
             args=["environment", "--output-format", "JSON", "--output-reproducible",
                   "--no-validate", "-o", "sbom.json", interpreter],
             env={"HOME": str(tmp), **offline_env()}, timeout=timeout,

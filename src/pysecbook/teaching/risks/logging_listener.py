@@ -112,6 +112,10 @@ def listener_scenario(impl_ref: str, sign_key: str = "") -> dict[str, object]:
     send_config(port, ATTACK_CONFIG, sign_key)
     handled = listener.ready.wait(5)
     logging.config.stopListening()
+    # The listener notices the stop only between two select() calls of one second each; an
+    # empty connection wakes it at once (it reads no length and applies nothing).
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
     listener.join(5)
     return {
         "port": port,

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent  # bench/
 ROOT = HERE.parent
 LIST = HERE / "top-wheels.json"
 CACHE = HERE / "cache" / "wheels"
@@ -105,7 +105,7 @@ def refresh_list(count: int = 100) -> list[dict[str, str]]:
         if entry:
             chosen.append(entry)
     LIST.write_text(json.dumps({"_about": "One wheel per project, ranked as popular_pypi.txt; "
-                                          "written by bench/topwheels.py --refresh-wheels",
+                                          "written by bench/pysecbench/topwheels.py --refresh-wheels",
                                 "wheels": chosen}, indent=1) + "\n", "utf-8")
     return chosen
 
@@ -114,9 +114,10 @@ def pinned() -> list[dict[str, str]]:
     return list(json.loads(LIST.read_text("utf-8"))["wheels"])
 
 
-def fetch(entry: dict[str, str]) -> Path:
-    """The pinned wheel in the cache, downloaded and verified first if it is not there."""
-    path = CACHE / entry["filename"]
+def fetch(entry: dict[str, str], cache: Path = CACHE) -> Path:
+    """The pinned file (``name``, ``filename``, ``sha256``) in ``cache``, downloaded from the
+    index's own answer and verified first if it is not there."""
+    path = cache / entry["filename"]
     if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]:
         return path
     files = {f["filename"]: f for f in project_files(entry["name"])}
@@ -128,7 +129,7 @@ def fetch(entry: dict[str, str]) -> Path:
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"]:
         raise OSError(f"{entry['filename']}: SHA-256 {digest} is not the pinned {entry['sha256']}")
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     tmp.write_bytes(data)
     tmp.replace(path)

@@ -1,0 +1,37 @@
+"""Red flags beside GuardDog and Bandit: recall on the technique corpus, alarms on its
+near-miss twins and on the pinned top-100 wheels (the measurement is ``bench/redflags.py``)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from pysecbench import Part, register
+from pysecbench.common import BENCH, target
+
+
+def _module() -> Any:
+    spec = importlib.util.spec_from_file_location("pysecbook_bench_redflags", BENCH / "redflags.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def run(args: Any, workdir: Path) -> dict[str, Any]:
+    return _module().run()
+
+
+def render(section: dict[str, Any], report: dict[str, Any]) -> list[str]:
+    return [_module().render(section), ""]
+
+
+def targets(section: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [target(name, measured, limit, kind, unit)
+            for name, measured, limit, kind, unit in _module().target_rows(section)
+            if limit is not None]
+
+
+PART = register(Part("redflags", "Red flags beside GuardDog and Bandit", run, render, targets,
+                     order=45, help="red flags on the technique corpus and the top wheels, "
+                                    "beside GuardDog (its own locked environment) and Bandit"))
