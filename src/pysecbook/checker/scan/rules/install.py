@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.common import Capabilities, Record, where_to
+from pysecbook.checker.scan.rules.common import Capabilities, Record, what_is, where_to
+from pysecbook.checker.scan.rules.classify import autostart_kind, startup_kind
 from pysecbook.checker.scan.rules.facts import PAYLOAD, SENSITIVE, Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
@@ -73,8 +74,6 @@ def _writes_outside(f: Facts, rec: Record) -> bool:
 
 
 def check(f: Facts, caps: Capabilities) -> list[Finding]:
-    from pysecbook.checker.scan.rules.facts import autostart_kind, startup_kind
-
     out: list[Finding] = []
     path = f.path
     if f.install_time:
@@ -96,7 +95,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
             hook = rec.scope in f.hook_reached
             carries = rec.labels & SENSITIVE
             high = hook or (rec.sends and carries)
-            what = " and sends " + ", ".join(sorted(carries)) if rec.sends and carries else ""
+            what = " and sends " + what_is(carries) if rec.sends and carries else ""
             out.append(finding("PSB-RF-SETUP-NETWORK", path, rec.line,
                                f"{when} calls {rec.call.name}() to {where_to(caps, rec)}{what}"
                                f"{' in an install-command override' if hook else ''}.",
@@ -134,7 +133,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
         high = (rec.sends and carries) or shady
         if not (high or package_init):
             continue
-        what = f", sending {', '.join(sorted(carries))}" if rec.sends and carries else ""
+        what = f", sending {what_is(carries)}" if rec.sends and carries else ""
         out.append(finding("PSB-RF-IMPORT-NETWORK", path, rec.line,
                            f"{rec.call.name}() to {where_to(caps, rec)} runs when the module is "
                            f"imported{what}.", lone=not high))

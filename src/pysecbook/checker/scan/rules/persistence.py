@@ -15,7 +15,8 @@ import ast
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
 from pysecbook.checker.scan.rules.common import Capabilities, strings_in
-from pysecbook.checker.scan.rules.facts import PAYLOAD, Facts, autostart_kind, startup_kind
+from pysecbook.checker.scan.rules.classify import autostart_kind, startup_kind
+from pysecbook.checker.scan.rules.facts import PAYLOAD, Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
 RULES = register(
