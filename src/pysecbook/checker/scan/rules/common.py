@@ -249,7 +249,7 @@ class Capabilities:
 
 
 #: What each data label means, in a message.
-_WHAT = {"secret": "secrets", "env": "the whole environment", "envvar": "credentials from "
+_WHAT = {"secret": "secrets", "env": "the whole environment", "envvar": "credentials from "  # nosec B105 - wording, not a password
          "environment variables", "recon": "host and user names", "collected": "captured "
          "screen, clipboard or keystrokes"}
 

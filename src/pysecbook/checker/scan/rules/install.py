@@ -126,7 +126,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
                            f"{rec.call.name}({rec.detail[:80]!r}) runs when the module is imported"
                            f"{f' ({hostile})' if hostile else ''}.", lone=not hostile))
     for rec in caps.network:
-        if rec.scope not in f.reached or rec.detail == "socket connect" and not rec.target:
+        if rec.scope not in f.reached or (rec.detail == "socket connect" and not rec.target):
             continue
         carries = rec.labels & SENSITIVE
         shady = caps.shady(rec)

@@ -46,7 +46,7 @@ def _silent(f: Facts, rec) -> str | None:  # type: ignore[no-untyped-def]
         if k.arg == "creationflags" and (any(flag in value for flag in C.SILENT_FLAGS) or (
                 isinstance(k.value, ast.Constant) and k.value.value in C.SILENT_FLAG_VALUES)):
             hidden.append("no window")
-        elif k.arg == "start_new_session" and value == "True" or k.arg == "preexec_fn" and "setsid" in value:
+        elif (k.arg == "start_new_session" and value == "True") or (k.arg == "preexec_fn" and "setsid" in value):
             hidden.append("a new session")
         elif k.arg in ("stdout", "stderr", "stdin") and "DEVNULL" in value:
             outputs.add(k.arg)
