@@ -33,7 +33,7 @@ serve: ## serve the built site on http://127.0.0.1:8000
 
 # The unit tests of the checker and the checklist, run a second time with the real clock
 # moved three years ahead: a test that depends on the day it runs fails today, not in 2029.
-CLOCK_TESTS := tests/checklist tests/scan tests/test_eol.py tests/test_cli.py tests/test_self_check.py
+CLOCK_TESTS := tests/checklist tests/scan tests/index tests/test_eol.py tests/test_cli.py tests/test_self_check.py
 
 test: $(STAMP) ## run every test, then the checker's unit tests with the clock three years ahead
 	@sh scripts/browser-deps.sh

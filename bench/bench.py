@@ -6,7 +6,10 @@ the Django sdist from PyPI into ``bench/cache/`` (gitignored). The book is built
 file copy of the working tree in a temporary directory, never from the real tree, and the
 site is served on 127.0.0.1 only.
 
-Usage: ``python bench/bench.py [--only book,checker,site,wheels,redflags] [--make-test] [--runs 3]``
+The ``lock`` part (``bench/lock_check.py``) fetches this project's whole lock from PyPI; the
+``redflags`` part (``bench/redflags.py``) measures red flags beside GuardDog and Bandit.
+
+Usage: ``python bench/bench.py [--only book,checker,site,wheels,lock,redflags] [--make-test] [--runs 3]``
 """
 
 from __future__ import annotations
@@ -267,6 +270,9 @@ def render_markdown(report: dict[str, Any]) -> str:
                     f"{len(wh['check_errors'])} check error(s).", ""]
     else:
         out += [not_measured(wh), ""]
+
+    out += _lock_part().markdown(report.get("lock"))
+
     mt = report.get("make_test")
     out += ["## `make test`", "",
             (f"One run on a fresh clone, set-up included: {fmt_seconds(mt['seconds'])}, "
@@ -279,6 +285,16 @@ def render_markdown(report: dict[str, Any]) -> str:
     if "redflags" in report:
         out.append(_redflags().render(report["redflags"]))
     return "\n".join(out)
+
+
+def _lock_part() -> Any:
+    """bench/lock_check.py, loaded by path (this file is also loaded by path, by the tests)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pysecbook_bench_lock", BENCH / "lock_check.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 def _redflags():  # type: ignore[no-untyped-def]
@@ -804,6 +820,9 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     pages = {p["page"]: p for p in site.get("pages", [])}
     chapter = pages.get(CHAPTER_PAGE, {})
+    lock = report.get("lock") or {}
+    out.append(target("check -r requirements.txt, warm cache / bandit -r", lock.get("warm_ratio"),
+                      _lock_part().TARGET_WARM_RATIO, "lt", "x", ""))
     out.append(target(f"cold load of {CHAPTER_PAGE}", _kb(chapter.get("bytes")),
                       TARGETS["chapter_kb"], "max", "KB", why.get("weight", "")))
     for rel in (HOME_PAGE, CHAPTER_PAGE):
@@ -904,8 +923,9 @@ def explain(report: dict[str, Any]) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="book,checker,site,wheels,redflags",
-                        help="comma-separated parts to run (book, checker, site, wheels, redflags)")
+    parser.add_argument("--only", default="book,checker,site,wheels,lock,redflags",
+                        help="comma-separated parts to run (book, checker, site, wheels, lock, "
+                             "redflags)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--make-test", action="store_true",
                         help="also time one `make test` on a fresh clone of HEAD, set-up "
@@ -935,6 +955,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["checker"] = bench_checker(args.runs, work)
         else:
             report["checker"] = {"skipped": "not requested (--only)"}
+        if "lock" in parts:
+            print("bench: pysecbook check -r requirements.txt from PyPI, cold and warm...",
+                  file=sys.stderr)
+            report["lock"] = _lock_part().run(work, measure)
+        else:
+            report["lock"] = {"skipped": "not requested (--only)"}
         if "site" in parts:
             print("bench: page weight and Lighthouse...", file=sys.stderr)
             report["site"] = bench_site(html, work)

@@ -84,7 +84,8 @@ def test_render_markdown_states_every_target() -> None:
     assert ("| `bandit -r -q DJANGO_TREE` | 2.00, 1.00, 3.00 | 2.00 s | 1.50 s | 50.00 MB | "
             "50.00 MB | 1, 1, 1 | 0.5, 0.4, 0.3 |") in text
     names = [t["name"] for t in report["targets"]]
-    assert len(names) == 7 + 8 and len(set(names)) == len(names)
+    assert len(names) == 8 + 8 and len(set(names)) == len(names)
+    assert "Not measured in this run." in text.split("requirements.txt` (this project's lock")[1]
 
 
 def test_render_only_rewrites_both_reports_from_the_json(tmp_path) -> None:
@@ -94,3 +95,17 @@ def test_render_only_rewrites_both_reports_from_the_json(tmp_path) -> None:
     assert "| check / bandit, Django tree |" in (tmp_path / "report.md").read_text()
     again = bench.json.loads((tmp_path / "report.json").read_text())
     assert [t["status"] for t in again["targets"]][:2] == ["not met", "not measured"]
+
+
+def test_the_lock_section_renders_its_figures() -> None:
+    lock = bench._lock_part()
+    run = {"seconds": 1.0, "tree_rss": 2e8}
+    section = {"description": "D.", "seconds": {"cold": 90.0, "warm": 20.0, "offline": 12.5,
+                                                 "bandit": 40.0},
+               "peak_tree_rss": {"cold": 3e8, "warm": 2.5e8, "offline": 2e8, "bandit": 1e8},
+               "warm_ratio": 0.5, "summary": {"verdicts": {"pass": 3}, "failing_checks": {},
+                                              "not_fetched": []}, "cold": run}
+    text = "\n".join(lock.markdown(section))
+    assert "| warm cache | 20.0 s | 250 MB |" in text and "| --offline | 12.5 s | 200 MB |" in text
+    assert "Warm cache / bandit -r: 0.50x (target: under 1x)." in text
+    assert lock.markdown({"skipped": "offline machine"})[-2] == "Not measured in this run: offline machine."

@@ -88,6 +88,20 @@ def test_m4_dependencies() -> None:
     assert run("M4", ctx(native)) == "warn"
 
 
+def test_m4_development_files_of_a_third_party_ask_for_a_look() -> None:
+    """requests' sdist: an unpinned requirements-dev.txt and ``.[socks]`` (pip reads it as
+    the project itself, with an extra). Its users never install that file; its maintainers do."""
+    dev = {"requirements-dev.txt": ".[socks]\npytest>=2.8\n", "requirements.txt": HASHED}
+    result = get_check("M4")().run(ctx(target(dev)))
+    assert result.status == "warn"
+    assert result.details == ("requirements-dev.txt:2: pytest>=2.8 is not pinned "
+                              "(a development file: not installed with the program)",)
+    assert run("M4", ctx(target(dev), own_project=True)) == "fail"
+    # Whole words only: a "devices" file is the program's own.
+    assert run("M4", ctx(target({"requirements-devices.txt": "rich\n"}))) == "fail"
+    assert run("M4", ctx(target({"docs/requirements.txt": "rich\n"}))) == "warn"
+
+
 def test_m5_isolation() -> None:
     assert run("M5", ctx(target({}), env=GLOBAL)) == "pass"
     assert run("M5", ctx(target({}), findings=[finding("high", "redflag")], env=CONTAINER)) == "pass"

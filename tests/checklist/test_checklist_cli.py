@@ -163,6 +163,27 @@ def test_exit_code_counts_unscanned_even_when_every_check_passes() -> None:
     assert Report("directory", "x", [ok, err], [], []).exit_code == 1
 
 
+def test_a_machine_problem_is_no_evidence_against_the_program() -> None:
+    """An interpreter behind on security releases (M8) on the machine that runs the check:
+    the program's verdict stays its own, the machine gets its own line, and someone about to
+    run the program here is told to act first (review, exit 3), never to "not run it"."""
+    from pysecbook.checker.report.verdict import headline, machine_line, next_step
+
+    ok = CheckOutcome("M1", "must", "t", "pass", "s", (), "u", "e")
+    m7 = CheckOutcome("M7", "must", "t", "manual", "no CI here: look at the repository", (), "u", "e")
+    m8 = CheckOutcome("M8", "must", "t", "fail", "3.11.7 lacks 10 patch releases", (), "u", "e",
+                      judges="machine")
+    for checks, program, here in (([ok, m8], "pass", "review"), ([ok, m7, m8], "review", "review")):
+        report = Report("wheel", "x.whl", checks, [], [])
+        assert (report.target_verdict, report.verdict, report.exit_code) == (program, here, 3)
+        assert "M8" not in headline(report) and not next_step(report).startswith("Do not run")
+        assert machine_line(report) == ("This machine, not the program: M8 fail: 3.11.7 lacks "
+                                        "10 patch releases. Fix it before you run the program here.")
+    own = Report("directory", ".", [ok, m8], [], [], own_project=True)
+    assert (own.target_verdict, own.exit_code) == ("pass", 0)
+    assert machine_line(own) == "This machine (not the project): M8 fail: 3.11.7 lacks 10 patch releases"
+
+
 def _with_config(tmp_path: Path) -> Path:
     project = tmp_path / "p"
     shutil.copytree(WELL, project)

@@ -385,3 +385,21 @@ def test_a_large_data_file_is_judged_by_its_first_bytes(tmp_path: Path) -> None:
         ("demo/data.dat", "an archive larger than the file size limit")]
     outcome = scan(target, jobs=1)
     assert ("PSB-RF-NATIVE-BINARY", "demo/_core.so") in {(f.rule_id, f.path) for f in outcome.findings}
+
+
+# ------------------------------------------------------------------ where a wheel member lands
+
+@pytest.mark.parametrize("member", ["sitecustomize.py", "demo-1.0.data/purelib/sitecustomize.py",
+                                    "demo-1.0.data/platlib/usercustomize.py"])
+def test_a_start_up_module_is_found_wherever_the_wheel_installs_it_into_site_packages(
+        tmp_path: Path, member: str) -> None:
+    """``NAME.data/purelib/`` and ``platlib/`` land in site-packages itself."""
+    outcome = scan(open_target(str(wheel(tmp_path, {member: b"import os\n"}))), jobs=1)
+    assert [(f.rule_id, f.path, f.severity) for f in outcome.findings
+            if f.rule_id == "PSB-RF-STARTUP-FILE"] == [("PSB-RF-STARTUP-FILE", member, "high")]
+
+
+def test_a_start_up_module_elsewhere_in_the_data_is_not_one(tmp_path: Path) -> None:
+    outcome = scan(open_target(str(wheel(tmp_path, {"demo-1.0.data/data/share/sitecustomize.py":
+                                                    b"import os\n"}))), jobs=1)
+    assert "PSB-RF-STARTUP-FILE" not in rules(outcome)

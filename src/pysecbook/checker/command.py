@@ -1,11 +1,19 @@
 """``pysecbook check TARGET``: the pre-run checklist on a project, an archive or an install.
 
+TARGET may also be a requirement (``NAME``, ``NAME==VERSION``, any PEP 508 requirement that
+names no existing path) or, with ``-r FILE`` (repeatable) or a ``pylock.toml``, a whole lock
+file: the release is fetched from the one index pip would use, verified against its hash,
+and checked as a local archive (:mod:`pysecbook.checker.index`), with one verdict per
+dependency and one for the run.
+
 Exit codes: 0 the verdict is "pass"; 1 "blocked" (evidence of danger: a must-do check failed
 on evidence or could not run, or a file could not be scanned); 3 "review" (a must-do item
 cannot be shown from this artifact: check it by hand); 2 a usage error, invalid settings of
 your own, or a target that does not exist or cannot be read. Settings come from you (flags,
 ``--config FILE``, your own project's ``[tool.pysecbook]``), never from someone else's
-target. Book pages: ``book/checklist/index`` and ``book/checklist/ci``.
+target. For a requirement or a lock, a dependency that could not be fetched, verified or
+checked is blocked; an unreadable lock file is a usage error. Book pages:
+``book/checklist/index``, ``book/checklist/ci`` and ``book/checklist/before-install``.
 """
 
 from __future__ import annotations
@@ -18,6 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+#: ``--dist`` choices (the same as :data:`pysecbook.checker.index.release.DIST_CHOICES`,
+#: written out so that building the parser imports nothing of the index client).
+DIST_CHOICES = ("sdist", "wheel", "all")
 
 
 def _positive(text: str) -> float:
@@ -37,17 +48,33 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
 
     p = subparsers.add_parser(
         "check",
-        help="run the pre-run checklist on a project, an sdist, a wheel or an installed package",
+        help="run the pre-run checklist on a project, an sdist, a wheel, an installed package, "
+        "or a package or lock file fetched from the index",
         description="Run the pre-run checklist on TARGET (a project directory, an sdist "
-        ".tar.gz/.zip, a wheel) or on an installed distribution (--installed NAME). Nothing of "
-        "the target is imported, built, installed or executed, and nothing in it (its "
-        "[tool.pysecbook] table, its '# nosec' comments) changes its verdict, unless it is your "
-        "own project (the current directory, or --own-project). Exit codes: 0 pass; 1 blocked "
-        "(evidence of danger, or a file that could not be scanned); 3 review (something a "
-        "must-do item needs is not in this artifact: check it by hand); 2 usage error or "
-        "unreadable target.",
+        ".tar.gz/.zip, a wheel, a pylock.toml, or a requirement such as NAME==VERSION, fetched "
+        "from the index), on an installed distribution (--installed NAME), or on every "
+        "requirement of a lock file (-r FILE). Nothing of the target is imported, built, "
+        "installed or executed, and nothing in it (its [tool.pysecbook] table, its '# nosec' "
+        "comments) changes its verdict, unless it is your own project (the current directory, "
+        "or --own-project). Exit codes: 0 pass; 1 blocked (evidence of danger, a file that "
+        "could not be scanned, or a dependency that could not be fetched, verified or "
+        "checked); 3 review (something a must-do item needs is not in this artifact: check it "
+        "by hand); 2 usage error or unreadable target.",
     )
-    p.add_argument("target", metavar="TARGET", nargs="?", help="directory, sdist or wheel")
+    p.add_argument("target", metavar="TARGET", nargs="?",
+                   help="directory, sdist, wheel, pylock.toml, or a requirement (NAME==VERSION)")
+    p.add_argument("-r", "--requirement", metavar="FILE", action="append", default=[],
+                   help="check every requirement of this lock file (requirements file with "
+                   "--hash lines, or pylock.toml); repeatable")
+    p.add_argument("--dist", choices=DIST_CHOICES, default=None,
+                   help="files of a release to fetch (default: the sdist and the wheel pip "
+                   "would install here)")
+    p.add_argument("--index-url", metavar="URL",
+                   help="the index to check against (default: the one pip would use)")
+    p.add_argument("--offline", action="store_true",
+                   help="use only the cache: no request to any index")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where fetched files are kept by hash (default: the user cache directory)")
     p.add_argument("--installed", metavar="NAME", help="check a distribution installed in this environment")
     p.add_argument("--format", choices=("text", "json", "sarif", "markdown", "html"), default="text")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
@@ -63,7 +90,8 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
     p.add_argument("--exclude", metavar="GLOB", action="append", default=[],
                    help="leave out paths matching GLOB (repeatable); excluded files are not scanned")
     p.add_argument("--timeout", metavar="SECONDS", type=_positive, default=DEFAULT_TIMEOUT,
-                   help=f"deadline of the whole run; what is left is reported as not scanned "
+                   help=f"deadline of the whole run (for a requirement or a lock: of each "
+                   f"archive's check); what is left is reported as not scanned "
                    f"(default: {DEFAULT_TIMEOUT:g})")
     p.add_argument("--file-timeout", metavar="SECONDS", type=_positive, default=FILE_TIMEOUT,
                    help=f"deadline of one file's scan (default: {FILE_TIMEOUT:g})")
@@ -80,7 +108,7 @@ def _error(message: str) -> int:
 
 
 @contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+def _progress_bar(enabled: bool, what: str = "scanning") -> Iterator[Callable[[int, int], None] | None]:
     if not enabled:
         yield None
         return
@@ -89,7 +117,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
     # On stderr, so that a report piped from stdout stays clean.
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("scanning", total=None)
+        task = bar.add_task(what, total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -117,12 +145,11 @@ def run_check(args: argparse.Namespace) -> int:
     """Run the checklist as the command line asked; returns the exit code."""
     from pysecbook.checker import Config, ConfigError, check_target, load_config_file
     from pysecbook.checker.checklist.audit import audit_pins
-    from pysecbook.checker.report import render
     from pysecbook.checker.report.badge import badge_svg
     from pysecbook.checker.scan.model import TargetError
 
-    if bool(args.target) == bool(args.installed):
-        return _error("give exactly one of TARGET or --installed NAME")
+    if sum(map(bool, (args.target, args.installed, args.requirement))) != 1:
+        return _error("give exactly one of TARGET, --installed NAME or -r FILE")
     if args.jobs is not None and args.jobs < 1:
         return _error("--jobs must be at least 1")
     spec = args.installed or args.target
@@ -131,6 +158,11 @@ def run_check(args: argparse.Namespace) -> int:
         if not args.osv_url.startswith(("https://", "http://")):
             return _error("--osv-url must be an http:// or https:// URL")
         auditor = functools.partial(audit_pins, service="osv", osv_url=args.osv_url)
+    mode = _index_mode(args)
+    if isinstance(mode, int):
+        return mode
+    if mode is not None:
+        return _run_index(args, mode, auditor)
     try:
         settings = load_config_file(args.config) if args.config else Config()
         if args.exclude:
@@ -144,11 +176,96 @@ def run_check(args: argparse.Namespace) -> int:
         return _error(str(exc).splitlines()[0] if str(exc) else f"cannot read {spec}")
     except ConfigError as exc:
         return _error(str(exc))
+    badge = (lambda: badge_svg(report)) if args.badge else None
+    return _write_report(args, report, badge)
+
+
+def _write_report(args: argparse.Namespace, report: object,
+                  badge: Callable[[], str] | None = None) -> int:
+    """Print or write ``report`` (and the badge); the report's exit code, or 2 on a write error."""
+    from pysecbook.checker.report import render
+
     text = render(report, args.format, terminal=(args.output is None and sys.stdout.isatty()))
     try:
         _write(text, args.output)
-        if args.badge:
-            _write(badge_svg(report), args.badge)
+        if badge is not None:
+            _write(badge(), args.badge)
     except OSError as exc:
         return _error(f"cannot write the report: {exc.strerror or exc}")
-    return report.exit_code
+    return int(report.exit_code)  # type: ignore[attr-defined]
+
+
+_INDEX_ONLY = ("dist", "index_url", "offline", "cache_dir")
+
+
+def _index_mode(args: argparse.Namespace) -> str | int | None:
+    """``"lock"``, ``"requirement"``, None for a local target, or an exit code for bad input."""
+    from pysecbook.checker.index.lockfile import is_pylock
+
+    if args.requirement or (args.target and Path(args.target).is_file() and is_pylock(args.target)):
+        mode = "lock"
+    elif args.target and not Path(args.target).exists() and not args.installed:
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            req = Requirement(args.target)
+        except InvalidRequirement:
+            return _error(f"{args.target}: no such file or directory, and not a requirement "
+                          "(NAME or NAME==VERSION)")
+        if req.url:
+            return _error(f"{args.target}: a requirement with a URL is not fetched from an index")
+        mode = "requirement"
+    else:
+        given = [f"--{o.replace('_', '-')}" for o in _INDEX_ONLY if getattr(args, o)]
+        if given:
+            return _error(f"{', '.join(given)}: only for a requirement or a lock file")
+        return None
+    if args.badge:
+        return _error("--badge is for a single local target, not for packages fetched from an index")
+    if args.own_project:
+        return _error("--own-project: a package fetched from an index is never your own project")
+    if args.index_url and not args.index_url.startswith(("https://", "http://")):
+        return _error("--index-url must be an http:// or https:// URL")
+    return mode
+
+
+def _run_index(args: argparse.Namespace, mode: str, auditor: Callable[..., object] | None) -> int:
+    """``pysecbook check NAME`` or ``-r LOCK``: fetch from the index, verify, check, report."""
+    import os
+
+    from pysecbook.checker.index import (
+        LockError, Options, check_lock, check_requirement, pip_index_config, read_locks,
+    )
+    from pysecbook.checker.config import Config, ConfigError, load_config_file
+    from pysecbook.checker.index.fetch import default_cache
+
+    try:
+        settings = load_config_file(args.config) if args.config else Config()
+    except ConfigError as exc:
+        return _error(str(exc))
+    if args.exclude:
+        settings = settings.merged(Config(exclude=tuple(args.exclude), sources=("--exclude",)))
+    cache = Path(args.cache_dir) if args.cache_dir else default_cache()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _error(f"cannot use the cache directory {cache}: {exc.strerror or exc}")
+    options = Options(cache=cache, offline=args.offline, dist=args.dist, fail_on=args.fail_on,
+                      auditor=auditor, config=settings, timeout=args.timeout,
+                      file_timeout=args.file_timeout)
+    jobs = args.jobs or os.cpu_count() or 1
+    if mode == "requirement":
+        config = pip_index_config(args.index_url)
+        with _progress_bar(sys.stderr.isatty(), f"fetching and checking {args.target}") as progress:
+            report = check_requirement(args.target, config, options)
+            if progress:
+                progress(1, 1)
+    else:
+        try:
+            lock = read_locks(args.requirement or [args.target])
+        except LockError as exc:
+            return _error(str(exc))
+        config = pip_index_config(args.index_url, file_settings=lock.settings)
+        with _progress_bar(sys.stderr.isatty(), "fetching and checking") as progress:
+            report = check_lock(lock, config, options, jobs=jobs, progress=progress)
+    return _write_report(args, report)

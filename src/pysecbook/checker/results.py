@@ -12,9 +12,11 @@ of three, so that "do not run this" never reads like "nobody can tell from this 
 
 M9 (a recovery plan) is always for the user to decide and never changes the verdict. Could-do
 checks are reported and never change it either. The checks that judge the machine running
-the check rather than the target (M3, M5, M8) count in the verdict of someone about to run
-the program here; for the user's own project (a CI run), the exit code follows the
-project's own verdict, and a machine problem is printed beside it, never hidden.
+the check rather than the target (M3, M5, M8) never make the program's verdict: an
+interpreter that lacks security releases is a reason to fix the machine, not evidence
+against the program. They are printed on a line of their own, and for someone about to run
+a third-party program here a failed one raises a pass to ``review`` (exit code 3). For the
+user's own project (a CI run) the exit code follows the project's own verdict alone.
 Book page: ``book/checklist/index`` (section "Reading the verdict").
 """
 
@@ -100,8 +102,11 @@ class Report:
 
     @property
     def verdict(self) -> str:
-        """The verdict for someone about to run this program on this machine."""
-        return _verdict(self.checks, self.unscanned)
+        """The verdict for someone about to run this program on this machine: the program's
+        own, raised to ``review`` when the machine fails a must-do item."""
+        if self.machine_problems and self.target_verdict == "pass":
+            return "review"
+        return self.target_verdict
 
     @property
     def target_verdict(self) -> str:

@@ -51,7 +51,8 @@ def run_checks(ctx: CheckContext, skip: dict[str, str] | None = None) -> list[Ch
             except Exception as exc:  # noqa: BLE001 - a broken check must not pass silently
                 result = CheckResult("error", f"the check crashed: {type(exc).__name__}: {exc}")
         out.append(CheckOutcome(cls.id, cls.level, cls.title(), result.status, result.summary,
-                                result.details, cls.url(), cls.explanation(), cls.judges))
+                                result.details, cls.url(), cls.explanation(),
+                                result.judges or cls.judges))
     return out
 
 
@@ -73,6 +74,7 @@ def check_target(
     timeout: float | None = DEFAULT_TIMEOUT,
     file_timeout: float = FILE_TIMEOUT,
     exclude: Sequence[str] = (),
+    index_facts: Any = None,
 ) -> Report:
     """Read ``spec`` (never running it), scan it and run the checklist on it.
 
@@ -81,6 +83,9 @@ def check_target(
     is the user's own project: ``own_project``, or ``spec`` is the current directory.
     Otherwise they are reported as findings. ``timeout`` bounds the whole run, in seconds
     (None: no bound); ``file_timeout`` bounds each file's scan.
+
+    ``index_facts`` (an :class:`~pysecbook.checker.index.facts.IndexFacts`) is what the
+    package index said about a target fetched from it; the checks read it as ``ctx.index``.
 
     Raises :class:`~pysecbook.checker.scan.model.TargetError` when the target cannot be read
     at all, :class:`~pysecbook.checker.config.ConfigError` when the user's own settings are
@@ -108,7 +113,7 @@ def check_target(
     if auditor is None and deadline is not None:
         auditor = functools.partial(audit_pins, timeout=max(1.0, min(60.0, deadline - time.monotonic())))
     ctx = CheckContext(target, outcome, fail_on=fail_on, environment=environment, today=today,
-                       auditor=auditor, own_project=own)
+                       auditor=auditor, own_project=own, index=index_facts)
     checks = run_checks(ctx, config.skip)
     manifest = next((m for m in MANIFESTS if target.file(m) is not None),
                     target.files[0].path if target.files else None)

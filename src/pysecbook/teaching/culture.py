@@ -135,7 +135,7 @@ def policy_text(name: str) -> str:
     return resources.files("pysecbook").joinpath(f"data/{name}").read_text("utf-8")
 
 
-def _not_audited(pins: list[tuple[str, str]]) -> Any:
+def not_audited(pins: list[tuple[str, str]]) -> Any:
     from pysecbook.checker.checklist.audit import AuditResult
 
     return AuditResult("error", f"not audited here: {len(pins)} pin(s); this page is built "
@@ -177,7 +177,7 @@ def check_candidate(path: str | Path, name: str | None = None, *,
     from pysecbook.checker import check_target
     from pysecbook.checker.checklist import get_check
 
-    report = check_target(str(path), jobs=1, auditor=_not_audited)
+    report = check_target(str(path), jobs=1, auditor=not_audited)
     machine = {c.id for c in report.checks if get_check(c.id).family == "environment"}
     lines: list[str] = []
     for c in report.checks:

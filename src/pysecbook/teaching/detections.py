@@ -83,15 +83,19 @@ def bandit_cli(source: str, *args: str) -> list[str]:
             f"{r['issue_severity']}/{r['issue_confidence']}" for r in results]
 
 
-def check_findings(source: str, path: str = "target.py") -> list[str]:
-    """What ``pysecbook check``'s scanner reports for one file: one line per finding."""
-    _, findings, nosec, skipped = scan_file(path, source.encode("utf-8"))
+def check_findings(source: str, path: str = "target.py", *, own_project: bool = True) -> list[str]:
+    """What ``pysecbook check``'s scanner reports for one file: one line per finding.
+
+    ``own_project`` says whose file it is: nosec comments are honoured, and counted, only in
+    the reader's own project; in anyone else's the finding stays and the comment is reported.
+    """
+    result = scan_file(path, source.encode("utf-8"), honour_nosec=own_project)
     lines = [f"{f.rule_id} [{f.source}] {f.path}:{f.line} {f.severity}/{f.confidence} "
-             f"CWE-{f.cwe}" for f in findings]
-    if nosec:
-        lines.append(f"({nosec} finding(s) suppressed by nosec)")
-    if skipped:
-        lines.append(f"(not scanned: {skipped})")
+             f"CWE-{f.cwe}" for f in result.findings]
+    if result.nosec_honoured:
+        lines.append(f"({result.nosec_honoured} finding(s) suppressed by your nosec comments)")
+    if result.unscanned:
+        lines.append(f"(not scanned: {result.unscanned})")
     return lines
 
 

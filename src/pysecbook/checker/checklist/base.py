@@ -47,10 +47,15 @@ class CheckResult:
     status: str
     summary: str
     details: tuple[str, ...] = ()
+    #: Overrides the check's own ``judges`` when this result's evidence is all about the
+    #: machine running the check (M1 on pip's settings here, not on the target's sources).
+    judges: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"unknown status {self.status!r}")
+        if self.judges not in (None, "target", "machine"):
+            raise ValueError(f"unknown judge {self.judges!r}")
 
 
 @dataclass
@@ -67,6 +72,8 @@ class CheckContext:
     support_status: Callable[..., Any] | None = None
     #: The target is the user's own project (its settings and nosec comments were honoured).
     own_project: bool = False
+    #: What the package index said about the target (an ``IndexFacts``), None for a local one.
+    index: Any = None
 
     def __post_init__(self) -> None:
         if self.fail_on not in LEVELS:

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from pysecbook.checker.checklist.audit import audit_pins
+from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.typosquatting import normalize
 
@@ -125,10 +126,13 @@ class C4(_Could):
         never read), and wants a commit in the last year (warns after one year, fails after
         two). An archive's file dates come from the tool that built it (reproducible builds
         stamp 1980), so they say nothing about maintenance: there, look at the release
-        history. Fix: look for a maintained fork or alternative, or be ready to maintain it
+        history, which for an archive fetched from an index is read from the index's upload
+        times (PEP 700), with the project's age. Fix: look for a maintained fork or alternative, or be ready to maintain it
         yourself."""
         today = ctx.today
         assert today is not None  # nosec B101 - set by CheckContext.__post_init__
+        if (from_index := index_evidence.c4(ctx, MAINTAINED_DAYS, ABANDONED_DAYS)) is not None:
+            return from_index
         head = ctx.outcome.head_commit
         if head is None or getattr(head, "timestamp", None) is None:
             why = getattr(head, "reason", "") if head is not None else ""

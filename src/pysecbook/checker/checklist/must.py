@@ -9,6 +9,7 @@ import re
 from collections import Counter
 
 from pysecbook.checker import typosquatting
+from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.checklist.ci_evidence import ci_files, scanner_invocations
 from pysecbook.checker.checklist.licences import classify_license, identify_text
@@ -66,8 +67,10 @@ class M1(_Must):
             bad.append(f"installed from {kind} ({url}), not from an index (PEP 610 direct_url.json)")
         if info.name and (suspect := typosquatting.check_name(info.name)):
             bad.append(f"the target's own name: {suspect}")
-        if bad:
-            return CheckResult("fail", f"{len(bad)} source(s) outside a trusted index", tuple(bad + odd))
+        index_bad, index_odd, machine = index_evidence.m1(ctx)
+        bad, odd = bad + index_bad, odd + index_odd
+        if result := index_evidence.m1_result(bad, odd, machine):
+            return result
         if odd:
             return CheckResult("warn", f"{len(odd)} source(s) to confirm: a replacement index "
                                "or a local path", tuple(odd))
@@ -169,18 +172,27 @@ class M4(_Must):
         locked = [d for d in info.dependencies if d.locked]
         fail: list[str] = []
         warn: list[str] = []
+        development: list[str] = []
         for d in info.dependencies:
             where = f"{d.origin}:{d.line or '?'}"
             if d.local:
                 continue  # a local project or path: M1 asks the reader to confirm it
+            # A third party's development files (tests, docs) are not installed with the
+            # program: what they leave open is worth a look, not evidence against it. In your
+            # own project they are your maintainers' machines, and they count in full.
+            problems = development if d.development and not ctx.own_project else fail
             if d.error:
-                fail.append(f"{where}: unreadable requirement {d.text!r} ({d.error})")
+                problems.append(f"{where}: unreadable requirement {d.text!r} ({d.error})")
             elif d.url:
-                fail.append(f"{where}: {d.name or d.text} from a URL or VCS")
+                problems.append(f"{where}: {d.name or d.text} from a URL or VCS")
             elif d.locked and not d.pinned:
-                fail.append(f"{where}: {d.text} is not pinned")
+                problems.append(f"{where}: {d.text} is not pinned")
             elif d.locked and not d.hashed:
-                warn.append(f"{where}: {d.text} is pinned without a hash")
+                (development if problems is development else warn).append(
+                    f"{where}: {d.text} is pinned without a hash")
+        if development:
+            warn += [f"{line} (a development file: not installed with the program)"
+                     for line in development]
         fail += [f"{path}: {why}" for path, why in sorted(info.unreadable.items())]
         names = [d.name for d in info.dependencies if d.name]
         # A look-alike name is a reason to check the spelling, not proof: legitimate forks
@@ -300,9 +312,10 @@ class M7(_Must):
         Fix: if nothing is there, ask the authors which scanner they run and for its report
         on the version you are about to run; ``pysecbook check --format html`` produces one."""
         found = scanner_invocations(ctx.target)
+        published, claims = index_evidence.m7(ctx)  # PEP 740: who published the file
         if found:
             return CheckResult("pass", "the authors' CI or pre-commit runs a security scanner",
-                               tuple(str(e) for e in found))
+                               tuple(str(e) for e in found) + tuple(claims))
         hints = [f"{f.path} looks like a scan report (a file, not a process)"
                  for f in ctx.target.files if REPORT_FILES.search(f.path)]
         tool = ctx.project.pyproject.get("tool", {})
@@ -311,15 +324,15 @@ class M7(_Must):
         ci = ci_files(ctx.target)
         if ci:
             return CheckResult("warn", "the authors' CI runs no security scanner: your own scan "
-                               "(M2) is all there is; ask them", tuple(ci + hints))
+                               "(M2) is all there is; ask them", tuple(ci + hints + claims))
         if ctx.own_project:
             return CheckResult("warn", "your project has no CI configuration that runs a "
                                "security scanner: add a step or a pre-commit hook", tuple(hints))
-        where = project_repository(ctx.project.urls)
+        where = published or project_repository(ctx.project.urls)
         look = f"look at {where}" if where else "find the project's repository"
         return CheckResult("manual", f"this {ctx.target.kind} carries no CI configuration: "
                            f"{look} for a CI step or pre-commit hook that runs a scanner",
-                           tuple(hints))
+                           tuple(hints + claims))
 
 
 def project_repository(urls: dict[str, str]) -> str | None:

@@ -1,6 +1,8 @@
 """Format a checklist :class:`~pysecbook.checker.results.Report`: text, JSON, SARIF, Markdown, HTML.
 
-Formatting only: every function takes a report and returns a string (the SVG badge too, in
+Formatting only: every function takes a report (or, for packages fetched from an index, a
+:class:`~pysecbook.checker.index.outcome.LockReport`, formatted by
+:mod:`pysecbook.checker.report.dependencies`) and returns a string (the SVG badge too, in
 :mod:`pysecbook.checker.report.badge`). Nothing here scans or decides. Every format renders
 :func:`~pysecbook.checker.report.safe.sanitized` strings, so nothing the target chose reaches
 a terminal, a Markdown viewer or a browser as anything but text. Book page:
@@ -10,6 +12,7 @@ a terminal, a Markdown viewer or a browser as anything but text. Book page:
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pysecbook.checker.report.markup import to_html, to_markdown
 from pysecbook.checker.report.safe import clean, sanitized
@@ -28,8 +31,16 @@ def to_json(report: Report) -> str:
     return json.dumps(sanitized(report).as_dict(), indent=2) + "\n"
 
 
-def render(report: Report, fmt: str, *, terminal: bool = False) -> str:
-    """``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: Any, fmt: str, *, terminal: bool = False) -> str:
+    """``report`` in format ``fmt`` (one of :data:`FORMATS`): a :class:`Report`, or a
+    :class:`~pysecbook.checker.index.outcome.LockReport` of dependencies from an index."""
+    if not isinstance(report, Report):
+        from pysecbook.checker.report import dependencies as lock
+
+        if fmt == "text":
+            return lock.lock_text(report, terminal=terminal)
+        return {"json": lock.lock_json, "sarif": lock.lock_sarif, "markdown": lock.lock_markdown,
+                "html": lock.lock_html}[fmt](report)
     if fmt == "text":
         return to_text(report, terminal=terminal)
     return {"json": to_json, "sarif": to_sarif, "markdown": to_markdown, "html": to_html}[fmt](report)

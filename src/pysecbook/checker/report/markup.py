@@ -89,7 +89,7 @@ def to_html(report: Report) -> str:
 <title>pysecbook check: {e(r.target_path)}</title>
 <style>{_CSS}</style></head><body>
 <h1>pysecbook check: {e(r.target_path)}</h1>
-<p class="verdict {e(r.deciding_verdict)}">{e(headline(r))}</p>
+<p class="verdict {e(r.target_verdict)}">{e(headline(r))}</p>
 {machine_html}<p>{e(next_step(r))}</p>
 <p>Target: {e(r.target_kind)} <code>{e(r.target_path)}</code> ({mode}). {r.files_scanned} code
 file(s) scanned, {len(r.findings)} finding(s), {r.nosec_count} <code># nosec</code> honoured.

@@ -48,7 +48,7 @@ def to_text(report: Report, *, terminal: bool = False, width: int = 100) -> str:
                                f"{f.message}"))
         for u in report.unscanned:
             console.print(Text(f"not scanned: {u.path}: {u.reason}"))
-        console.print(Text(headline(report), style=VERDICT_STYLE[report.deciding_verdict]))
+        console.print(Text(headline(report), style=VERDICT_STYLE[report.target_verdict]))
         if machine:
             console.print(Text(machine, style="bold yellow"))
         console.print(Text(next_step(report)))

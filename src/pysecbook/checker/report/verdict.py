@@ -26,23 +26,23 @@ NEXT_STEPS = {
 
 
 def headline(report: Report) -> str:
-    """One line: the deciding verdict and its reasons."""
-    verdict = report.deciding_verdict
-    reasons = report.evidence()
+    """One line: the program's verdict and its reasons (the machine has its own line)."""
+    verdict = report.target_verdict
+    reasons = report.evidence(target_only=True)
     tail = f" ({'; '.join(reasons)})" if reasons and verdict != "pass" else ""
     return HEADLINES[verdict] + tail
 
 
 def machine_line(report: Report) -> str | None:
-    """For the user's own project: a machine problem, printed beside the project's verdict."""
+    """A must-do item the machine fails, printed beside the program's verdict, never in it."""
     problems = report.machine_problems
     if not problems:
         return None
     listed = "; ".join(f"{c.id} {c.status}: {c.summary}" for c in problems)
     if report.own_project:
         return f"This machine (not the project): {listed}"
-    return f"This machine: {listed}"
+    return f"This machine, not the program: {listed}. Fix it before you run the program here."
 
 
 def next_step(report: Report) -> str:
-    return NEXT_STEPS[report.deciding_verdict]
+    return NEXT_STEPS[report.target_verdict]

@@ -71,8 +71,13 @@ def make_zip_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
 
 
 def make_wheel(dest: Path, files: Mapping[str, bytes] | None = None, *,
-               name: str = "demo", version: str = "1.0") -> Path:
-    """A wheel: the package files at the top level plus a minimal dist-info."""
+               name: str = "demo", version: str = "1.0", metadata: str = "",
+               dist_info: Mapping[str, bytes] | None = None) -> Path:
+    """A wheel: the package files at the top level plus a minimal dist-info.
+
+    ``metadata`` adds header lines to ``METADATA`` (``License-Expression: MIT\n``);
+    ``dist_info`` adds files under the dist-info directory (``licenses/LICENSE``).
+    """
     path = Path(dest) / f"{name}-{version}-py3-none-any.whl"
     if files is None:
         files = {k: v for k, v in SAMPLE_FILES.items() if k.startswith("demo/")}
@@ -81,7 +86,9 @@ def make_wheel(dest: Path, files: Mapping[str, bytes] | None = None, *,
         for rel, data in files.items():
             zf.writestr(rel, data)
         zf.writestr(f"{info}/METADATA",
-                    f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+                    f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}")
+        for rel, data in (dist_info or {}).items():
+            zf.writestr(f"{info}/{rel}", data)
         zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         zf.writestr(f"{info}/RECORD", "")
     return path

@@ -37,6 +37,8 @@ MODULE = "<module>"
 MAIN = "<main>"
 #: The name under which a function scope's ``return`` values are kept in ``assigned``.
 RETURN = "<return>"
+#: Prefix of the scope of a ``setup.py`` branch for a command pip never runs (``publish``).
+MAINTAINER = "<setup.py "
 EMPTY: frozenset[str] = frozenset()
 #: Data labels that mean "code hidden from review".
 PAYLOAD = frozenset({"decoded", "obfuscated", "fetched", "image"})
@@ -155,6 +157,8 @@ class Facts:
         return scope in self.reached or scope in self.hook_reached
 
     def where(self, scope: str) -> str:
+        if scope.startswith(MAINTAINER) and not self.early(scope):
+            return f"only under 'setup.py {scope[len(MAINTAINER):]}', a command pip never runs"
         if scope in self.hook_reached:
             return "in an install-command override, at install time"
         if scope in self.reached:
@@ -334,6 +338,113 @@ class Facts:
         return [c for c in self.calls if c.name in names]
 
 
+# --------------------------------------------------------------------------- setup.py commands
+
+
+#: ``setup.py`` commands that pip or a build backend runs: a branch for any of them is
+#: install-time code. Anything else (``publish``, ``release``, ``tag``) is a maintainer's.
+SETUP_COMMANDS = frozenset({
+    "install", "develop", "egg_info", "dist_info", "bdist_wheel", "bdist_egg", "build",
+    "build_ext", "build_py", "build_clib", "build_scripts", "sdist", "editable_wheel",
+    "install_lib", "install_scripts", "install_data", "install_headers", "install_egg_info",
+    "clean", "test", "--version", "--name",
+})
+#: Modules a ``setup.py`` may import and still have its maintainer-command branches trusted:
+#: anything else could change ``sys.argv`` when it is imported.
+_GUARD_SAFE_IMPORTS = frozenset({"setuptools", "distutils", "os", "sys", "io", "re", "codecs",
+                                 "pathlib", "glob", "shutil", "subprocess", "platform"})
+
+
+def _argv(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "argv"
+            and isinstance(node.value, ast.Name) and node.value.id == "sys")
+
+
+def _maintainer_command(test: ast.AST) -> str | None:
+    """The command of ``if sys.argv[-1] == "publish":`` (also ``in ("publish", ...)``, and
+    under ``and``), when none of its commands is one pip runs; None otherwise."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return next((c for c in map(_maintainer_command, test.values) if c), None)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq | ast.In) and isinstance(test.left, ast.Subscript)
+            and _argv(test.left.value)):
+        return None
+    right = test.comparators[0]
+    items = right.elts if isinstance(right, ast.Tuple | ast.List | ast.Set) else [right]
+    words = [e.value for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if not words or len(words) != len(items) or any(w in SETUP_COMMANDS for w in words):
+        return None
+    return words[0]
+
+
+def _ran_before(before: ast.Module) -> list[ast.AST]:
+    """The nodes of ``before`` that may have run: function bodies only when something in it
+    calls a function or class it defines (then all of it, to stay on the safe side)."""
+    defined = {n.name for n in ast.walk(before)
+               if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    shallow: list[ast.AST] = []
+    todo: list[ast.AST] = [before]
+    while todo:
+        node = todo.pop()
+        shallow.append(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            todo += [*node.decorator_list, *node.args.defaults,
+                     *(d for d in node.args.kw_defaults if d is not None)]
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in defined:
+                return list(ast.walk(before))
+        todo += ast.iter_child_nodes(node)
+    return shallow
+
+
+def _argv_untouched(tree: ast.Module, guard: ast.If) -> bool:
+    """Nothing that runs before ``guard`` could make its maintainer-command branch run under
+    pip. The guard must be a statement of the module itself; the module's statements before
+    it (the only code that has run when it is tested) import ``sys`` plainly and otherwise
+    only modules that leave ``sys.argv`` alone, read ``sys.argv`` only by subscript or
+    ``len()`` (never pass it on, alias it or reach it by reflection), never rebind ``sys``
+    and execute nothing from a string."""
+    index = next((i for i, stmt in enumerate(tree.body) if stmt is guard), None)
+    if index is None:
+        return False
+    before = ast.Module(body=tree.body[:index], type_ignores=[])
+    nodes = _ran_before(before)
+    imported = any(isinstance(stmt, ast.Import) and any(a.name == "sys" and not a.asname
+                                                          for a in stmt.names)
+                   for stmt in before.body)
+    safe: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _argv(node.value):
+            safe.add(id(node.value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "len" and len(node.args) == 1 and _argv(node.args[0]):
+                safe.add(id(node.args[0]))
+            if node.func.id in ("getattr", "setattr", "delattr", "vars", "exec", "eval",
+                                "compile", "__import__", "globals", "locals"):
+                return False
+    for node in nodes:
+        if isinstance(node, ast.Attribute) and node.attr == "argv" and id(node) not in safe:
+            return False
+        if isinstance(node, ast.Name) and node.id == "sys" and not isinstance(node.ctx, ast.Load):
+            return False
+        if isinstance(node, ast.arg | ast.alias) and "sys" in (getattr(node, "arg", None),
+                                                               getattr(node, "asname", None)):
+            return False
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0]
+                                                 not in _GUARD_SAFE_IMPORTS):
+            return False
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] not in _GUARD_SAFE_IMPORTS
+                                                for a in node.names):
+            return False
+    return imported
+
+
 # --------------------------------------------------------------------------- the walk
 
 
@@ -346,6 +457,7 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
         facts.callees[MODULE].add(MAIN)
         facts.functions[MAIN].add(MAIN)
     gated: list[tuple[ast.Call, str]] = []
+    guards: list[tuple[str, ast.If]] = []
     assigned = facts.assigned
     callees = facts.callees
     stack: list[tuple[ast.AST, str]] = [(tree, MODULE)]
@@ -452,6 +564,19 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
             for child in children(node):
                 push((child, MAIN))
             continue
+        elif (t is ast.If and install_time and scope == MODULE
+              and (command := _maintainer_command(node.test))):  # type: ignore[attr-defined]
+            # ``setup.py publish``: pip never runs it, so its branch is not install-time code,
+            # unless something in the file could change sys.argv (checked after the walk).
+            inner = f"{MAINTAINER}{command}"
+            facts.parent.setdefault(inner, scope)
+            guards.append((inner, node))  # type: ignore[arg-type]
+            push((node.test, scope))  # type: ignore[attr-defined]
+            for stmt in reversed(node.orelse):  # type: ignore[attr-defined]
+                push((stmt, scope))
+            for stmt in reversed(node.body):  # type: ignore[attr-defined]
+                push((stmt, inner))
+            continue
         elif t is ast.BinOp:
             op = type(node.op)  # type: ignore[attr-defined]
             if op is ast.BitXor:
@@ -475,6 +600,10 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
                 facts.tricks.append((node.lineno, "lambdas nested in lambdas"))  # type: ignore[attr-defined]
         for child in children(node):
             push((child, scope))
+    for inner, guard in guards:
+        if not _argv_untouched(tree, guard):  # the branch may run: it counts as the module
+            facts.callees[MODULE].add(inner)
+            facts.functions[inner].add(inner)
     for node, scope in gated:
         q = names.qualified(node.func) or ""
         facts.calls.append(Call(node, q, scope))

@@ -206,12 +206,22 @@ def scan_other(file: SourceFile) -> list[Finding]:
     return found
 
 
+#: A wheel's ``NAME.data/purelib/`` and ``NAME.data/platlib/`` are installed into
+#: site-packages itself, exactly like the wheel's top level.
+_SITE_PACKAGES_DATA = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/")
+
+
+def installed_path(path: str) -> str:
+    """Where a wheel member lands relative to site-packages (the path itself otherwise)."""
+    return _SITE_PACKAGES_DATA.sub("", path, count=1)
+
+
 def scan_layout(files: Iterable[SourceFile]) -> list[Finding]:
     """Red flags about which files the target ships (start-up modules at the top level)."""
     found = []
     for f in files:
-        if f.path in ("sitecustomize.py", "usercustomize.py", "src/sitecustomize.py",
-                      "src/usercustomize.py"):
+        if installed_path(f.path) in ("sitecustomize.py", "usercustomize.py", "src/sitecustomize.py",
+                                      "src/usercustomize.py"):
             found.append(finding("PSB-RF-STARTUP-FILE", f.path, None,
                                  f"{f.path.rsplit('/', 1)[-1]} installed into site-packages "
                                  "runs at every interpreter start."))

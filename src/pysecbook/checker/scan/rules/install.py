@@ -15,7 +15,7 @@ from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
 from pysecbook.checker.scan.rules.common import Capabilities, Record, what_is, where_to
 from pysecbook.checker.scan.rules.classify import autostart_kind, startup_kind
-from pysecbook.checker.scan.rules.facts import PAYLOAD, SENSITIVE, Facts
+from pysecbook.checker.scan.rules.facts import MAINTAINER, PAYLOAD, SENSITIVE, Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
 RULES = register(
@@ -76,7 +76,17 @@ def _writes_outside(f: Facts, rec: Record) -> bool:
 def check(f: Facts, caps: Capabilities) -> list[Finding]:
     out: list[Finding] = []
     path = f.path
+
+    def maintainers_only(rec: Record) -> bool:
+        """A record in a ``setup.py publish`` branch that nothing can make pip run: not
+        install-time code (the file's other rules still see it, at their lone severity)."""
+        return rec.scope.startswith(MAINTAINER) and not f.early(rec.scope)
+
     if f.install_time:
+        processes = [r for r in caps.processes if not maintainers_only(r)]
+        network = [r for r in caps.network if not maintainers_only(r)]
+        execs = [r for r in caps.execs if not maintainers_only(r)]
+        writes = [r for r in caps.writes if not maintainers_only(r)]
         when = f"{path} runs at install time and"
         for cls in sorted({h.rsplit(".", 1)[0] for h in f.hooks}):
             methods = ", ".join(sorted(h.rsplit(".", 1)[1] + "()" for h in f.hooks if h.startswith(cls + ".")))
@@ -84,14 +94,14 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
                                f"{cls} overrides a setuptools command: its {methods} run(s) when "
                                "the package is built or installed, before anyone imports it.",
                                lone=True))
-        for rec in caps.processes:
+        for rec in processes:
             hook = rec.scope in f.hook_reached
             hostile = hostile_command(rec.detail) or ("it runs a payload" if rec.labels & PAYLOAD else None)
             high = hook or hostile
             why = (f" ({hostile})" if hostile else "") + (" in an install-command override" if hook else "")
             out.append(finding("PSB-RF-SETUP-PROCESS", path, rec.line,
                                f"{when} calls {rec.call.name}({rec.detail[:80]!r}){why}.", lone=not high))
-        for rec in caps.network:
+        for rec in network:
             hook = rec.scope in f.hook_reached
             carries = rec.labels & SENSITIVE
             high = hook or (rec.sends and carries)
@@ -100,10 +110,10 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
                                f"{when} calls {rec.call.name}() to {where_to(caps, rec)}{what}"
                                f"{' in an install-command override' if hook else ''}.",
                                lone=not high))
-        for rec in caps.execs:
+        for rec in execs:
             if not rec.labels & PAYLOAD:
                 out.append(finding("PSB-RF-SETUP-EXEC", path, rec.line, f"{when} calls {rec.call.name}()."))
-        for rec in caps.writes:
+        for rec in writes:
             if startup_kind(rec.target):
                 continue  # PSB-RF-STARTUP-WRITE says it
             if _writes_outside(f, rec):

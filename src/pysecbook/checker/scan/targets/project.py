@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -40,6 +40,9 @@ class Dependency:
     error: str | None = None
     #: A local directory or file (``-e .``, ``./vendor/pkg``): the path as written.
     local: str | None = None
+    #: Declared in a file for the maintainers' own work (``requirements-dev.txt``,
+    #: ``docs/requirements.txt``): not installed when the program is installed or run.
+    development: bool = False
 
     @property
     def vcs(self) -> bool:
@@ -123,15 +126,44 @@ def decode_like_pip(data: bytes) -> tuple[str | None, str | None]:
         return None, f"not UTF-8 and no byte-order mark or coding comment ({exc.reason})"
 
 
+#: Words in a requirements file's name or folder that say it serves the maintainers' work
+#: (tests, documentation, linting, releases) rather than the program's users.
+_DEVELOPMENT_WORDS = frozenset({
+    "dev", "develop", "development", "test", "tests", "testing", "doc", "docs", "lint",
+    "typing", "mypy", "ci", "bench", "benchmark", "benchmarks", "release", "tox", "style",
+    "coverage",
+})
+
+
+def is_development_file(path: str) -> bool:
+    """Whether a requirements file's path says it is for the maintainers' work.
+
+    The words are compared whole (``requirements-dev.txt``, ``docs/requirements.txt``,
+    ``requirements/test.txt``), never as substrings, so ``requirements-devices.txt`` is not.
+    """
+    words = re.split(r"[^a-z0-9]+", path.lower().rsplit(".", 1)[0])
+    return any(w in _DEVELOPMENT_WORDS for w in words)
+
+
+_EXTRAS_SUFFIX = re.compile(r"\[[^\[\]]*\]\s*$")
+
+
 def _is_local_path(text: str) -> bool:
+    text = _EXTRAS_SUFFIX.sub("", text)  # pip accepts ``.[socks]`` and ``./pkg[extra]``
     return text in (".", "..") or text.startswith(("./", "../", "/", "file:")) or (
         "/" in text and "://" not in text
         and not re.match(r"^[A-Za-z0-9._-]+\s*(\[|@|[<>=!~;]|$)", text))
 
 
 def parse_requirement(text: str, origin: str, line: int | None, *, locked: bool,
-                      hashed: bool = False) -> Dependency:
+                      hashed: bool = False, development: bool = False) -> Dependency:
     """A :class:`Dependency` from one requirement string (PEP 508, a bare URL or a local path)."""
+    dep = _parse_requirement(text, origin, line, locked=locked, hashed=hashed)
+    return replace(dep, development=True) if development else dep
+
+
+def _parse_requirement(text: str, origin: str, line: int | None, *, locked: bool,
+                       hashed: bool) -> Dependency:
     stripped = text.strip()
     if stripped.startswith(("-e ", "--editable ")):
         stripped = stripped.split(None, 1)[1].strip()
@@ -175,6 +207,7 @@ def _requirements_file(info: ProjectInfo, target: Target, path: str,
         info.unreadable[path] = f"a requirements file pip would read, unreadable here: {why}"
         return
     locked = not path.endswith(".in")
+    development = is_development_file(path)
     logical: list[tuple[int, str]] = []
     buf, start = "", 0
     for number, raw in enumerate(text.splitlines(), 1):
@@ -197,7 +230,8 @@ def _requirements_file(info: ProjectInfo, target: Target, path: str,
                 name = {"i": "index-url", "f": "find-links"}.get(option, option)
                 info.index_options.append(IndexOption(path, number, name, value.strip()))
             elif option in ("e", "editable"):
-                info.dependencies.append(parse_requirement(value, path, number, locked=locked))
+                info.dependencies.append(parse_requirement(value, path, number, locked=locked,
+                                                           development=development))
             elif option in ("r", "requirement", "c", "constraint"):
                 included = posixpath.normpath(posixpath.join(posixpath.dirname(path), value.strip()))
                 if included.startswith("../") or included.startswith("/") or "://" in value:
@@ -210,7 +244,8 @@ def _requirements_file(info: ProjectInfo, target: Target, path: str,
         hashed = "--hash" in line
         requirement = re.split(r"\s--", line, maxsplit=1)[0]
         info.dependencies.append(
-            parse_requirement(requirement, path, number, locked=locked, hashed=hashed)
+            parse_requirement(requirement, path, number, locked=locked, hashed=hashed,
+                              development=development)
         )
 
 
