@@ -9,7 +9,8 @@ import ast
 from dataclasses import dataclass
 
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.facts import EMPTY, Call, Facts, is_network, link_kind, shady_kind
+from pysecbook.checker.scan.rules.classify import is_network, link_kind, secret_kind, shady_kind
+from pysecbook.checker.scan.rules.facts import EMPTY, Call, Facts
 from pysecbook.checker.scan.rules.names import fold
 
 _OPEN_CALLS = frozenset({"open", "io.open", "builtins.open", "codecs.open"})
@@ -217,8 +218,6 @@ class Capabilities:
     def secret_reads(self) -> list[Record]:
         """File-system access whose path names a secret store."""
         def build() -> list[Record]:
-            from pysecbook.checker.scan.rules.facts import secret_kind
-
             f = self.f
             out = []
             for c in f.calls:
@@ -247,6 +246,17 @@ class Capabilities:
                 if why:
                     return f"{why} ({url[:80]})"
         return None
+
+
+#: What each data label means, in a message.
+_WHAT = {"secret": "secrets", "env": "the whole environment", "envvar": "credentials from "  # nosec B105 - wording, not a password
+         "environment variables", "recon": "host and user names", "collected": "captured "
+         "screen, clipboard or keystrokes"}
+
+
+def what_is(labels: frozenset[str]) -> str:
+    """The data labels a message names, in words (``secrets, host and user names``)."""
+    return ", ".join(_WHAT[k] for k in sorted(labels) if k in _WHAT)
 
 
 def where_to(caps: Capabilities, record: Record) -> str:

@@ -119,8 +119,8 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
         base = f.names.qualified(node.value) or ""  # type: ignore[attr-defined]
         if not isinstance(key, str):
             continue
-        if base == "sys.modules" and key in C.DANGEROUS_NAMES or base.endswith("__dict__") and (
-                base.split(".")[0] in C.BUILTINS_NAMES and key in C.DANGEROUS_NAMES) or (
+        if (base == "sys.modules" and key in C.DANGEROUS_NAMES) or (base.endswith("__dict__") and (
+                base.split(".")[0] in C.BUILTINS_NAMES and key in C.DANGEROUS_NAMES)) or (
                 base in ("vars", "globals") and key in C.DANGEROUS_NAMES | C.BUILTINS_NAMES):
             computed = not isinstance(node.slice, ast.Constant)  # type: ignore[attr-defined]
             out.append(finding("PSB-RF-HIDDEN-IMPORT", path, line,

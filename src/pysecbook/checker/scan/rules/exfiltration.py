@@ -13,8 +13,9 @@ import ast
 
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.common import Capabilities, where_to
-from pysecbook.checker.scan.rules.facts import Facts, link_kind
+from pysecbook.checker.scan.rules.common import Capabilities, what_is, where_to
+from pysecbook.checker.scan.rules.classify import link_kind
+from pysecbook.checker.scan.rules.facts import Facts
 from pysecbook.checker.scan.rules.install import hostile_command
 from pysecbook.checker.scan.rules.registry import finding, register
 
@@ -28,13 +29,6 @@ RULES = register(
     ("PSB-RF-SHADY-LINK", "high", 918, "a link to a shady destination", "Command and Control", "medium"),
 )
 
-_WHAT = {"secret": "secrets", "env": "the whole environment", "envvar": "credentials from "
-         "environment variables", "recon": "host and user names", "collected": "captured "
-         "screen, clipboard or keystrokes"}
-
-
-def _what(labels: frozenset[str]) -> str:
-    return ", ".join(_WHAT[k] for k in sorted(labels) if k in _WHAT)
 
 
 def check(f: Facts, caps: Capabilities) -> list[Finding]:
@@ -48,14 +42,14 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
         to = where_to(caps, rec)
         if carried:
             out.append(finding("PSB-RF-EXFIL-SECRETS", path, rec.line,
-                               f"sends {_what(carried)} with {rec.call.name}() to {to}."))
+                               f"sends {what_is(carried)} with {rec.call.name}() to {to}."))
             exfil_lines.add(rec.line)
             continue
         carried = rec.labels & {"envvar", "recon"}
         if carried:
             shady = caps.shady(rec)
             out.append(finding("PSB-RF-EXFIL-HOSTINFO", path, rec.line,
-                               f"sends {_what(carried)} with {rec.call.name}() to {to}.",
+                               f"sends {what_is(carried)} with {rec.call.name}() to {to}.",
                                lone=not shady))
             exfil_lines.add(rec.line)
     if reads and sends and not exfil_lines:
@@ -70,7 +64,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
     for rec in caps.dns:
         carried = rec.labels & {"secret", "env", "envvar", "recon", "collected", "encoded"}
         if carried:
-            what = _what(carried) or "encoded data"
+            what = what_is(carried) or "encoded data"
             out.append(finding("PSB-RF-EXFIL-DNS", path, rec.line,
                                f"{rec.call.name}() of a host name built from {what}: the "
                                "lookup itself carries the data to whoever runs that domain's "

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.common import Capabilities, Record, where_to
-from pysecbook.checker.scan.rules.facts import PAYLOAD, SENSITIVE, Facts
+from pysecbook.checker.scan.rules.common import Capabilities, Record, what_is, where_to
+from pysecbook.checker.scan.rules.classify import autostart_kind, startup_kind
+from pysecbook.checker.scan.rules.facts import MAINTAINER, PAYLOAD, SENSITIVE, Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
 RULES = register(
@@ -73,8 +74,6 @@ def _writes_outside(f: Facts, rec: Record) -> bool:
 
 
 def check(f: Facts, caps: Capabilities) -> list[Finding]:
-    from pysecbook.checker.scan.rules.facts import MAINTAINER, autostart_kind, startup_kind
-
     out: list[Finding] = []
     path = f.path
 
@@ -106,7 +105,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
             hook = rec.scope in f.hook_reached
             carries = rec.labels & SENSITIVE
             high = hook or (rec.sends and carries)
-            what = " and sends " + ", ".join(sorted(carries)) if rec.sends and carries else ""
+            what = " and sends " + what_is(carries) if rec.sends and carries else ""
             out.append(finding("PSB-RF-SETUP-NETWORK", path, rec.line,
                                f"{when} calls {rec.call.name}() to {where_to(caps, rec)}{what}"
                                f"{' in an install-command override' if hook else ''}.",
@@ -137,14 +136,14 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
                            f"{rec.call.name}({rec.detail[:80]!r}) runs when the module is imported"
                            f"{f' ({hostile})' if hostile else ''}.", lone=not hostile))
     for rec in caps.network:
-        if rec.scope not in f.reached or rec.detail == "socket connect" and not rec.target:
+        if rec.scope not in f.reached or (rec.detail == "socket connect" and not rec.target):
             continue
         carries = rec.labels & SENSITIVE
         shady = caps.shady(rec)
         high = (rec.sends and carries) or shady
         if not (high or package_init):
             continue
-        what = f", sending {', '.join(sorted(carries))}" if rec.sends and carries else ""
+        what = f", sending {what_is(carries)}" if rec.sends and carries else ""
         out.append(finding("PSB-RF-IMPORT-NETWORK", path, rec.line,
                            f"{rec.call.name}() to {where_to(caps, rec)} runs when the module is "
                            f"imported{what}.", lone=not high))

@@ -91,7 +91,7 @@ def fold(node: ast.AST, names: Names | None = None, depth: int = 0) -> str | byt
         return _cut(node.value) if isinstance(node.value, str | bytes) else None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = fold(node.left, names, d), fold(node.right, names, d)
-        if isinstance(left, str) and isinstance(right, str) or (
+        if (isinstance(left, str) and isinstance(right, str)) or (
                 isinstance(left, bytes) and isinstance(right, bytes)):
             return _cut(left + right)  # type: ignore[operator]
         return None
@@ -156,7 +156,7 @@ def _decode_call(fname: str, first: str | bytes, node: ast.Call) -> str | bytes 
         return _cut(bytes.fromhex(first if isinstance(first, str) else first.decode("ascii")))
     if fname in ("base64.b64decode", "base64.standard_b64decode", "base64.decodebytes",
                  "binascii.a2b_base64"):
-        return _cut(base64.b64decode(first[: FOLD_LIMIT * 2]))
+        return _cut(base64.b64decode(first[: FOLD_LIMIT * 2]))  # nosec PSB601 - decodes as leniently as the target's own call would
     if fname == "base64.urlsafe_b64decode":
         return _cut(base64.urlsafe_b64decode(first[: FOLD_LIMIT * 2]))
     if fname == "base64.b32decode":

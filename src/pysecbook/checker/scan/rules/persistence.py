@@ -15,7 +15,8 @@ import ast
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
 from pysecbook.checker.scan.rules.common import Capabilities, strings_in
-from pysecbook.checker.scan.rules.facts import PAYLOAD, Facts, autostart_kind, startup_kind
+from pysecbook.checker.scan.rules.classify import autostart_kind, startup_kind
+from pysecbook.checker.scan.rules.facts import PAYLOAD, Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
 RULES = register(
@@ -45,7 +46,7 @@ def _silent(f: Facts, rec) -> str | None:  # type: ignore[no-untyped-def]
         if k.arg == "creationflags" and (any(flag in value for flag in C.SILENT_FLAGS) or (
                 isinstance(k.value, ast.Constant) and k.value.value in C.SILENT_FLAG_VALUES)):
             hidden.append("no window")
-        elif k.arg == "start_new_session" and value == "True" or k.arg == "preexec_fn" and "setsid" in value:
+        elif (k.arg == "start_new_session" and value == "True") or (k.arg == "preexec_fn" and "setsid" in value):
             hidden.append("a new session")
         elif k.arg in ("stdout", "stderr", "stdin") and "DEVNULL" in value:
             outputs.add(k.arg)
