@@ -23,7 +23,10 @@ def run(args: Any, workdir: Path) -> dict[str, Any]:
 
 
 def render(section: dict[str, Any], report: dict[str, Any]) -> list[str]:
-    return [_module().render(section), ""]
+    lines = _module().render(section).splitlines()
+    if lines and lines[0].startswith("## "):  # the report writer prints the part's title
+        lines = lines[1:]
+    return [*lines, ""]
 
 
 def targets(section: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
