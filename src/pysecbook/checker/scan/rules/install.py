@@ -34,12 +34,23 @@ _OUTSIDE = ("os.path.expanduser", "Path.home", "pathlib.Path.home", "os.getenv",
             "sys.base_prefix", "sysconfig.get_path", "os.path.expandvars", "tempfile.gettempdir")
 
 
+def _word_at(text: str, marker: str) -> bool:
+    """``marker`` occurs in ``text`` starting a word: ``sh -i`` in ``/bin/sh -i`` or
+    ``bash -c 'sh -i'``, never inside ``putty -ssh -i key`` (awscli's SOCKS tunnel)."""
+    start = text.find(marker)
+    while start != -1:
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "-_."):
+            return True
+        start = text.find(marker, start + 1)
+    return False
+
+
 def hostile_command(text: str) -> str | None:
     """What makes a command line hostile on its own: fetch-and-run, a reverse shell, hiding."""
     low = text.lower()
     if any(t in low for t in C.FETCH_TOOLS) and any(p in low for p in C.PIPE_TO_SHELL):
         return "downloads and runs a program in one command"
-    if any(m in low for m in C.REVERSE_SHELL_MARKERS):
+    if any(_word_at(low, m) for m in C.REVERSE_SHELL_MARKERS):
         return "opens a reverse shell"
     if any(m in low for m in C.INTERPRETER_INLINE):
         return "runs inline interpreter code"
