@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from index_helpers import demo  # noqa: F401 - the module-scoped fixture
+from index_helpers import FAST, demo  # noqa: F401 - the module-scoped fixture
 
 from pysecbook.checker.index import check_lock, check_requirement, read_locks
 from pysecbook.checker.index.provenance import ProvenanceClaim
@@ -75,7 +75,8 @@ def test_a_file_that_does_not_match_its_hash_fails_and_is_not_checked(demo, tmp_
     ("broken", "the index answered HTTP 500"), ("slow", "no answer within the timeout")])
 def test_an_index_that_fails_or_times_out_fails_the_dependency(demo, tmp_path: Path, index: str,
                                                                why: str) -> None:
-    dep = one(report := check_requirement("tidy-notes", demo.config(index), demo.options(tmp_path)))
+    dep = one(report := check_requirement("tidy-notes", demo.config(index),
+                                          demo.options(tmp_path, settings=FAST)))
     assert report.exit_code == 1
     assert dep.error == f"{demo.urls[index]}tidy-notes/: {why}"
     assert report.outcome.reasons == (f"tidy-notes: {dep.error}",)

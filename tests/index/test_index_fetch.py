@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from index_helpers import FAST, demo  # noqa: F401 - the module-scoped fixture
+from index_helpers import FAST, PATIENT, demo  # noqa: F401 - the module-scoped fixture
 
 from pysecbook.checker.index.fetch import FetchError, HashMismatch, fetch, safe_filename
 from pysecbook.checker.index.release import index_files
@@ -16,26 +16,26 @@ from pysecbook.checker.index.simple import (
 
 
 def _file(demo, project: str, index: str = "main"):  # type: ignore[no-untyped-def]
-    page = get_project_page(session(), demo.urls[index], project, FAST)
+    page = get_project_page(session(), demo.urls[index], project, PATIENT)
     return index_files(page, project)
 
 
 def test_a_file_is_verified_cached_by_hash_and_reused_offline(demo, tmp_path: Path) -> None:
     f = next(x for x in _file(demo, "tidy-notes") if x.filename.endswith("1.2.0.tar.gz"))
-    path = fetch(session(), f.url, f.filename, f.sha256, cache=tmp_path, settings=FAST)
+    path = fetch(session(), f.url, f.filename, f.sha256, cache=tmp_path, settings=PATIENT)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == f.sha256
     assert path == tmp_path / "sha256" / f.sha256[:2] / f.sha256 / f.filename
-    assert fetch(None, f.url, f.filename, f.sha256, cache=tmp_path, settings=FAST, offline=True) == path
+    assert fetch(None, f.url, f.filename, f.sha256, cache=tmp_path, settings=PATIENT, offline=True) == path
     path.write_bytes(b"tampered")  # a damaged cache entry is never used
     with pytest.raises(FetchError, match="not in the cache"):
-        fetch(None, f.url, f.filename, f.sha256, cache=tmp_path, settings=FAST, offline=True)
+        fetch(None, f.url, f.filename, f.sha256, cache=tmp_path, settings=PATIENT, offline=True)
     assert not path.exists()
 
 
 def test_bytes_that_do_not_match_the_index_are_discarded(demo, tmp_path: Path) -> None:
     [f] = _file(demo, "fast-hash")
     with pytest.raises(HashMismatch, match="the index promised"):
-        fetch(session(), f.url, f.filename, f.sha256, cache=tmp_path, settings=FAST)
+        fetch(session(), f.url, f.filename, f.sha256, cache=tmp_path, settings=PATIENT)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
@@ -52,7 +52,7 @@ def test_names_and_urls_from_the_index_are_checked(tmp_path: Path) -> None:
         with pytest.raises(FetchError, match="refused the file name"):
             safe_filename(hostile)
     with pytest.raises(IndexUnavailable, match="only http and https"):
-        fetch(session(), "file:///etc/passwd", "passwd.tar.gz", "0" * 64, cache=tmp_path, settings=FAST)
+        fetch(session(), "file:///etc/passwd", "passwd.tar.gz", "0" * 64, cache=tmp_path, settings=PATIENT)
 
 
 def test_pep_503_html_is_read_when_json_is_not_offered(demo) -> None:
@@ -70,9 +70,9 @@ def test_pep_503_html_is_read_when_json_is_not_offered(demo) -> None:
 
 def test_index_failures_are_errors_with_their_reason(demo) -> None:
     with pytest.raises(NotOnIndex, match="HTTP 404"):
-        get_project_page(session(), demo.urls["main"], "no-such-project", FAST)
+        get_project_page(session(), demo.urls["main"], "no-such-project", PATIENT)
     with pytest.raises(IndexUnavailable, match="answered HTTP 500"):
-        get_project_page(session(), demo.urls["broken"], "tidy-notes", FAST)
+        get_project_page(session(), demo.urls["broken"], "tidy-notes", PATIENT)
     with pytest.raises(IndexUnavailable, match="no answer within the timeout"):
         get_project_page(session(), demo.urls["slow"], "tidy-notes", FAST)
 
@@ -81,4 +81,4 @@ def test_a_refused_connection_is_an_error(tmp_path: Path) -> None:
     from hermetic import closed_port
 
     with closed_port() as port, pytest.raises(IndexUnavailable, match="cannot connect"):
-        get_project_page(session(), f"http://127.0.0.1:{port}/simple/", "tidy-notes", FAST)
+        get_project_page(session(), f"http://127.0.0.1:{port}/simple/", "tidy-notes", PATIENT)
