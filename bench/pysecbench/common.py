@@ -176,3 +176,11 @@ def measure(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | N
             "stderr_tail": b"".join(stderr_chunks).decode("utf-8", "replace")[-2000:]}
 
 
+def load_bench_module(name: str, filename: str) -> Any:
+    """A measurement module kept beside the package (``bench/FILENAME``), loaded by path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, BENCH / filename)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module

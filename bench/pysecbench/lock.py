@@ -3,19 +3,15 @@ cold and with a warm cache, beside ``bandit -r`` on the same files (``bench/lock
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 from pysecbench import Part, register
-from pysecbench.common import BENCH, measure, target
+from pysecbench.common import load_bench_module, measure, target
 
 
 def _module() -> Any:
-    spec = importlib.util.spec_from_file_location("pysecbook_bench_lock", BENCH / "lock_check.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_bench_module("pysecbook_bench_lock", "lock_check.py")
 
 
 def run(args: Any, workdir: Path) -> dict[str, Any]:

@@ -3,19 +3,15 @@ near-miss twins and on the pinned top-100 wheels (the measurement is ``bench/red
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 from pysecbench import Part, register
-from pysecbench.common import BENCH, target
+from pysecbench.common import load_bench_module, target
 
 
 def _module() -> Any:
-    spec = importlib.util.spec_from_file_location("pysecbook_bench_redflags", BENCH / "redflags.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_bench_module("pysecbook_bench_redflags", "redflags.py")
 
 
 def run(args: Any, workdir: Path) -> dict[str, Any]:

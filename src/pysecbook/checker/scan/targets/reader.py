@@ -78,12 +78,9 @@ def finding(rule_id: str, path: str, message: str, *, lone: bool = False) -> Fin
     """A finding about the target's layout (a hostile member, a link out of the tree), with
     the severity and CWE of its rule in :mod:`pysecbook.checker.scan.rules.layout` (its lone
     severity when ``lone``)."""
-    from pysecbook.checker.scan.rules.registry import RULES
+    from pysecbook.checker.scan.rules.registry import finding as rule_finding
 
-    rule = RULES[rule_id]
-    severity = rule.lone if lone and rule.lone else rule.severity
-    return Finding(rule_id=rule_id, source="redflag", path=path, line=None, severity=severity,
-                   confidence="high", cwe=rule.cwe, message=message)
+    return rule_finding(rule_id, path, None, message, confidence="high", lone=lone)
 
 
 def excluded(path: str, patterns: Sequence[str]) -> bool:
