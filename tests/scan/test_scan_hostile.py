@@ -80,6 +80,65 @@ def test_hostile_tar_members(guard: Guard, kind: str, path: str,
     assert [f.path for f in target.files] == ["demo/core.py"] and outcome.files_scanned == 1
 
 
+def linked_sdist(dest: Path, links: list[tuple[str, str, str]]) -> Path:
+    """An sdist with ``demo/core.py``, ``CHANGELOG`` and the link members given as
+    ``(name under the top folder, "sym" or "hard", link text)``, in that order."""
+    import io
+    import tarfile
+
+    path = dest / "demo-1.0.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in (("demo/core.py", b"X = 1\n"), ("CHANGELOG", b"1.0: first\n")):
+            info = tarfile.TarInfo(f"demo-1.0/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, kind, link in links:
+            info = tarfile.TarInfo(f"demo-1.0/{name}")
+            info.type = tarfile.SYMTYPE if kind == "sym" else tarfile.LNKTYPE
+            info.linkname = link if kind == "sym" else f"demo-1.0/{link}"
+            tar.addfile(info)
+    return path
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("links", [
+    [("NEWS.txt", "sym", "CHANGELOG")],
+    [("tests/data/core.py", "sym", "../../demo/core.py")],
+    [("docs/changes", "sym", "../CHANGELOG"), ("demo/news", "hard", "CHANGELOG")],
+    [("demo/here", "sym", "."), ("demo/up", "sym", "..")],
+], ids=["sibling", "into-the-package", "up-and-hard", "dot-and-parent"])
+def test_a_link_to_a_member_of_the_same_archive_is_no_finding(guard: Guard, links) -> None:
+    # Source distributions do this (a NEWS file linked to the changelog, a test's data file
+    # to the package's own); pip extracts them inside its build folder.
+    target, outcome = read_and_scan(linked_sdist(guard.tmp_path / "fixtures", links), guard)
+    assert outcome.unscanned == [] and target.findings == []
+    assert not any(f.rule_id == "PSB-ARCHIVE-LINK" for f in outcome.findings)
+    assert sorted(f.path for f in target.files) == ["CHANGELOG", "demo/core.py"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(("links", "refused"), [
+    ([("NEWS.txt", "sym", "../../etc/passwd")], ["NEWS.txt"]),
+    ([("NEWS.txt", "sym", "../outside")], ["NEWS.txt"]),
+    ([("NEWS.txt", "hard", "../outside")], ["NEWS.txt"]),
+    # Each stays inside on its own; together, a/b is two levels above a.
+    ([("a/up", "sym", ".."), ("a/b", "sym", "up/..")], ["a/b"]),
+    # The same chain with the links in the other order.
+    ([("a/b", "sym", "up/.."), ("a/up", "sym", "..")], ["a/b"]),
+    # A link written through a linked folder, and a hard link to a link.
+    ([("d", "sym", "demo"), ("d/e", "sym", "core.py")], ["d/e"]),
+    ([("NEWS.txt", "sym", "CHANGELOG"), ("NEWS2", "hard", "NEWS.txt")], ["NEWS2"]),
+], ids=["absolute-ish", "parent", "hard-parent", "chain", "chain-reversed", "through-folder",
+        "hard-to-sym"])
+def test_a_link_out_of_the_archive_or_through_another_link_is_refused(
+        guard: Guard, links, refused: list[str]) -> None:
+    target, outcome = read_and_scan(linked_sdist(guard.tmp_path / "fixtures", links), guard)
+    assert sorted(unscanned_paths(outcome)) == refused
+    hits = [f for f in outcome.findings if f.rule_id == "PSB-ARCHIVE-LINK"]
+    assert [f.path for f in hits] == refused and {f.severity for f in hits} == {"high"}
+    assert "demo/core.py" in [f.path for f in target.files]
+
+
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize(("kind", "path", "rule"), [
     ("traversal", "demo-1.0/../../evil.py", "PSB-ARCHIVE-TRAVERSAL"),

@@ -69,12 +69,12 @@ def admit_member(reader: Reader, member: Member, path: str, *, sizes: bool = Tru
     if member.kind == "dir":
         return False
     if member.kind in ("symlink", "hardlink"):
-        what = "symlink" if member.kind == "symlink" else "hard link"
-        to = f" (to {member.link!r})" if member.link else ""
-        reader.refuse(path, f"{what} member{to}: not followed",
-                      finding("PSB-ARCHIVE-LINK", path, f"Archive member is a {what}{to}; "
-                              "extraction could overwrite or expose files outside the "
-                              "destination."))
+        if inside_link(member) is not None:
+            # It points at another place of this archive, whose member is read there.
+            reader.links.append((path, member))
+            return False
+        refuse_link(reader, path, member, "extraction could overwrite or expose files "
+                    "outside the destination")
         return False
     if member.kind == "device":
         reader.refuse(path, "device or FIFO member: not read",
@@ -87,6 +87,77 @@ def admit_member(reader: Reader, member: Member, path: str, *, sizes: bool = Tru
     if reader.skip(path):
         return False
     return reader.admit(path, member.size) if sizes else True
+
+
+#: Most folders a link's own path or its target may name (the chain check is quadratic in it).
+MAX_LINK_PARTS = 256
+
+
+def refuse_link(reader: Reader, path: str, member: Member, why: str) -> None:
+    what = "symlink" if member.kind == "symlink" else "hard link"
+    to = f" (to {member.link!r})" if member.link else ""
+    reader.refuse(path, f"{what} member{to}: not followed",
+                  finding("PSB-ARCHIVE-LINK", path, f"Archive member is a {what}{to}; {why}."))
+
+
+def inside_link(member: Member) -> str | None:
+    """Where a link member points, as a path from the archive's root, when that place is
+    inside the archive; None when it is outside, absolute, or not given.
+
+    A symbolic link is read from its own folder, a hard link from the archive's root, as tar
+    and Python's ``data`` extraction filter read them. Source distributions use such links
+    (``NEWS.txt`` to ``CHANGELOG``, a test's data file to the package's own); the member they
+    point at is read and scanned under its own name. Whether a link passes through another
+    link on its way is decided once every member is known (:func:`check_links`).
+    """
+    link = member.link.replace("\\", "/")
+    if not link or link.startswith("/") or (len(link) > 1 and link[1] == ":") or "\x00" in link:
+        return None
+    base = posixpath.dirname(member.name.replace("\\", "/")) if member.kind == "symlink" else ""
+    resolved = posixpath.normpath(posixpath.join(base, link))
+    if resolved == ".." or resolved.startswith("../") or resolved.startswith("/"):
+        return None
+    return resolved
+
+
+def check_links(reader: Reader, members: list[str], prefix: str = "") -> None:
+    """Refuse the links kept by :func:`admit_member` that leave the archive's top folder or
+    pass through another link, once ``members`` (every name the archive holds) are known.
+
+    pip extracts a source distribution without its single top folder (``demo-1.0/``), then
+    refuses any link that points outside the folder it extracted into, so a link is inside
+    only below that top folder, when the archive has one. And each link must stay inside
+    without the help of another link: ``a/up -> ..`` stays inside, and so does
+    ``a/b -> up/..`` read on its own, yet extracting both puts ``a/b`` two levels up.
+    Extraction tools have been caught out by exactly such chains, so a link whose way passes
+    through any link member, or a hard link to a link, is refused as a link out of the
+    destination.
+    """
+    top = strip_top([n for n in members if not unsafe_name(n)])
+    mine = [(path, m) for path, m in reader.links if path.startswith(prefix)
+            and NESTED not in path[len(prefix):]]
+    names = {posixpath.normpath(m.name.replace("\\", "/")) for _, m in mine}
+    for path, member in mine:
+        name = posixpath.normpath(member.name.replace("\\", "/"))
+        resolved = inside_link(member)
+        if resolved is None or not (resolved + "/").startswith(top):
+            refuse_link(reader, path, member, "extraction could overwrite or expose files "
+                        "outside the destination")
+            continue
+        base = posixpath.dirname(name) if member.kind == "symlink" else ""
+        walk = [part for part in posixpath.join(base, member.link.replace("\\", "/")).split("/")
+                if part not in ("", ".")]
+        if len(walk) > MAX_LINK_PARTS or name.count("/") > MAX_LINK_PARTS:
+            refuse_link(reader, path, member, f"its path has more than {MAX_LINK_PARTS} parts")
+            continue
+        steps = [posixpath.normpath("/".join(walk[:i])) for i in range(1, len(walk) + 1)]
+        parents = [posixpath.normpath("/".join(name.split("/")[:i]))
+                   for i in range(1, name.count("/") + 1)]
+        if any(step in names and step != name for step in steps + parents):
+            refuse_link(reader, path, member, "it leads through another link, and the two "
+                        "together can reach outside the destination")
+    reader.links = [(p, m) for p, m in reader.links
+                    if not (p.startswith(prefix) and NESTED not in p[len(prefix):])]
 
 
 def _tar_member(info: tarfile.TarInfo) -> Member:
@@ -226,6 +297,7 @@ def read_tar(reader: Reader, stream: IO[bytes], name: str, *, prefix: str = "",
         if not names and depth == 0 and not reader.target.files:
             raise TargetError(f"{name}: not a readable archive ({exc})") from exc
         reader.refuse(name, f"corrupted archive, reading stopped: {exc}")
+    check_links(reader, names, prefix)
     return names
 
 

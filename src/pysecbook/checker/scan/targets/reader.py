@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from pysecbook.checker.scan.model import Finding, SourceFile, Target, Unscanned
 
@@ -139,6 +139,9 @@ class Reader:
         self.total = 0
         self.count = 0
         self.seen: set[str] = set()
+        #: Link members that stay inside their archive, until the archive is read whole:
+        #: (path as reported, the member).
+        self.links: list[tuple[str, Any]] = []
 
     def refuse(self, path: str, reason: str, finding: Finding | None = None) -> None:
         self.target.unscanned.append(Unscanned(path, reason))
