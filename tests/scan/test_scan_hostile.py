@@ -313,3 +313,23 @@ def test_a_duplicate_member_name_is_reported_and_the_clean_twin_is_not(tmp_path:
     found = [(f.rule_id, f.path, f.severity) for f in scan(open_target(str(dup)), jobs=1).findings
              if f.rule_id.startswith("PSB-ARCHIVE-")]
     assert found == [("PSB-ARCHIVE-DUPLICATE", "core.py", "medium")]  # the one root folder goes
+
+
+@pytest.mark.timeout(30)
+def test_a_native_executable_over_the_size_limit_is_a_native_binary_not_a_gap(guard: Guard) -> None:
+    # A browser driver's bundled runtime (`driver/node`, 150 MB) has no suffix: it could be a
+    # script, so its size alone made it unscanned. Its first bytes say it is an executable,
+    # which no scan of source can review at any size: it is reported as such.
+    import random
+
+    elf = b"\x7fELF\x02\x01\x01" + random.Random(0).randbytes(2 * 2**20)
+    script = b"#!/bin/sh\n" + b"echo hi\n" * (2**20 // 4)
+    spec = fx.make_wheel(guard.tmp_path / "fixtures", {
+        "demo/__init__.py": b"", "demo/driver/node": elf, "demo/driver/run": script})
+    target, outcome = read_and_scan(spec, guard, **SMALL)
+    reasons = unscanned_paths(outcome)
+    assert list(reasons) == ["demo/driver/run"]
+    assert reasons["demo/driver/run"].startswith("file too large (") and "not a native" in reasons["demo/driver/run"]
+    node = target.file("demo/driver/node")
+    assert node is not None and node.truncated and len(node.data) < len(elf)
+    assert [f.path for f in outcome.findings if f.rule_id == "PSB-RF-NATIVE-BINARY"] == ["demo/driver/node"]

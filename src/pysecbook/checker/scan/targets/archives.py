@@ -282,7 +282,7 @@ def read_tar(reader: Reader, stream: IO[bytes], name: str, *, prefix: str = "",
                 reader.refuse(path, "member has no data")
                 continue
             if reader.limits.too_big(member.size):
-                reader.read_head(path, data_stream, float(info.mtime))
+                reader.read_head(path, data_stream, float(info.mtime), member.size)
                 continue
             data = reader.read_stream(path, data_stream)
             if data is not None:
@@ -359,7 +359,7 @@ def read_zip(reader: Reader, source: str | IO[bytes], name: str, *, strip: bool,
                 try:
                     with zf.open(info) as stream:
                         if reader.limits.too_big(info.file_size):
-                            reader.read_head(path, stream, _zip_time(info))
+                            reader.read_head(path, stream, _zip_time(info), info.file_size)
                             continue
                         data = reader.read_stream(path, stream)
                 except _READ_ERRORS as exc:

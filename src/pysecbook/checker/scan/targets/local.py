@@ -67,7 +67,7 @@ def _read_file(reader: Reader, rel: str, full: str, size: int | None) -> None:
         if isinstance(got, str):
             reader.refuse(rel, got)
         else:
-            reader.read_head(rel, io.BytesIO(got[0]), got[1])
+            reader.read_head(rel, io.BytesIO(got[0]), got[1], size)
         return
     got = read_regular(full, reader.limits.max_file_size)
     if isinstance(got, str):

@@ -179,17 +179,30 @@ class Reader:
         return True
 
     def head_only(self, path: str) -> bool:
-        """Whether a file over the size limit may be kept by its first bytes: data, not code."""
-        return not CODE_LIKE.search(path) and not path.lower().endswith(ARCHIVE_SUFFIXES)
+        """Whether a file over the size limit may be kept by its first bytes: data, not code,
+        or a file without a suffix, which :meth:`read_head` keeps only if it is a native
+        executable (a script has no business being that large)."""
+        if path.lower().endswith(ARCHIVE_SUFFIXES):
+            return False
+        return not CODE_LIKE.search(path) or "." not in path.rsplit("/", 1)[-1]
 
-    def read_head(self, path: str, stream: IO[bytes], mtime: float | None) -> None:
-        """Keep the first :data:`HEAD_BYTES` of a large data file, marked as truncated."""
+    def read_head(self, path: str, stream: IO[bytes], mtime: float | None,
+                  size: int | None = None) -> None:
+        """Keep the first :data:`HEAD_BYTES` of a large data file or native executable,
+        marked as truncated. A native binary cannot be reviewed from its source whatever its
+        size, and is reported as one by the red-flag rules."""
+        from pysecbook.checker.scan.rules.files import native_kind
+
         head = stream.read(HEAD_BYTES)
         self.seen.add(path)
         self.total += len(head)
         if archive_kind(path, head) not in (None, "unknown"):
             self.refuse(path, f"an archive larger than the file size limit "
                         f"({self.limits.max_file_size} bytes): not opened")
+            return
+        if CODE_LIKE.search(path) and native_kind(path, head) is None:
+            self.refuse(path, f"file too large ({size if size is not None else 'over'} bytes, "
+                        f"limit {self.limits.max_file_size}), and not a native executable")
             return
         self.target.files.append(SourceFile(path=path, data=head, mtime=mtime, truncated=True))
 
