@@ -68,7 +68,12 @@ def test_m2_sast() -> None:
     # A red flag is evidence, whoever owns the code.
     assert run("M2", ctx(target({}), findings=[finding("high", "redflag")])) == "fail"
     assert run("M2", ctx(target({}), findings=[finding("medium", "redflag")])) == "warn"
-    assert run("M2", ctx(target({}), unscanned=[Unscanned("b.py", "syntax error")])) == "fail"
+    # A file that could not be scanned is a gap for a person to read, not evidence...
+    assert run("M2", ctx(target({}), unscanned=[Unscanned("b.py", "syntax error")])) == "manual"
+    # ... unless it runs at build or install time, or hides a part never read.
+    assert run("M2", ctx(target({}), unscanned=[Unscanned("setup.py", "syntax error", True)])) == "fail"
+    assert run("M2", ctx(target({}), findings=[finding("high", "redflag")],
+                         unscanned=[Unscanned("b.py", "syntax error")])) == "fail"
 
 
 def test_m3_virtual_environment() -> None:

@@ -142,13 +142,30 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 
 
 def test_unscanned_file_fails_closed(tmp_path: Path, check) -> None:
+    # A file nobody could scan is never a pass: it is left to a person (review, exit 3).
     project = tmp_path / "p"
     shutil.copytree(WELL, project)
     (project / "src" / "tidy_notes" / "old.py").write_text("print 'python 2'\n")
     code, out, _ = check(str(project), "--format", "json")
     data = json.loads(out)
-    assert code == 1
-    assert [u["path"] for u in data["unscanned"]] == ["src/tidy_notes/old.py"]
+    assert (code, data["verdict"]) == (3, "review")
+    assert [(u["path"], u["blocks"]) for u in data["unscanned"]] == [("src/tidy_notes/old.py", False)]
+    m2 = {c["id"]: c for c in data["checks"]}["M2"]
+    assert m2["status"] == "manual" and "read them by hand" in m2["summary"]
+    assert any("not scanned: src/tidy_notes/old.py" in d for d in m2["details"])
+
+
+def test_unscanned_install_time_code_blocks(tmp_path: Path, check) -> None:
+    # setup.py runs when pip builds the package: a setup.py this interpreter cannot parse
+    # cannot be judged, and nothing legitimate needs one.
+    project = tmp_path / "p"
+    shutil.copytree(WELL, project)
+    (project / "setup.py").write_text("from setuptools import setup\nsetup(name='x',\n")
+    code, out, _ = check(str(project), "--format", "json")
+    data = json.loads(out)
+    assert (code, data["verdict"]) == (1, "blocked")
+    assert [(u["path"], u["blocks"]) for u in data["unscanned"]] == [("setup.py", True)]
+    assert {c["id"]: c for c in data["checks"]}["M2"]["status"] == "fail"
 
 
 def test_exit_code_counts_unscanned_even_when_every_check_passes() -> None:
@@ -156,7 +173,8 @@ def test_exit_code_counts_unscanned_even_when_every_check_passes() -> None:
     assert Report("directory", "x", [ok], [], []).exit_code == 0
     from pysecbook.checker.scan.model import Unscanned
 
-    assert Report("directory", "x", [ok], [], [Unscanned("a.py", "syntax")]).exit_code == 1
+    assert Report("directory", "x", [ok], [], [Unscanned("a.py", "syntax")]).exit_code == 3
+    assert Report("directory", "x", [ok], [], [Unscanned("setup.py", "syntax", True)]).exit_code == 1
     bad = CheckOutcome("C1", "could", "t", "fail", "s", (), "u", "e")
     assert Report("directory", "x", [ok, bad], [], []).exit_code == 0
     err = CheckOutcome("M2", "must", "t", "error", "s", (), "u", "e")
@@ -202,7 +220,7 @@ def test_someone_elses_config_is_reported_not_applied(tmp_path: Path, check) -> 
     assert {c["id"]: c for c in data["checks"]}["C4"]["status"] != "skip"
     asked = [f["message"] for f in data["findings"] if f["rule_id"] == "PSB-TRUST-CONFIG"]
     assert len(asked) == 2 and "asks to skip C4" in asked[0] and "exclude 1 pattern" in asked[1]
-    assert data["own_project"] is False and code == 1
+    assert data["own_project"] is False and code == 3  # its excluded file: read it by hand
 
 
 def test_your_own_projects_config_is_applied(tmp_path: Path, check) -> None:
@@ -307,5 +325,6 @@ def test_hostile_pyproject_is_no_traceback(tmp_path: Path, check) -> None:
     assert not [c for c in data["checks"] if c["status"] == "error"]  # no check crashed
     # The pyproject is unreadable, so it declares nothing; the setup.py cannot be parsed,
     # so it is reported as not scanned, and the run fails closed.
-    assert data["unscanned"] == [{"path": "setup.py", "reason": "syntax error: too many nested parentheses (line 1)"}]
+    assert data["unscanned"] == [{"path": "setup.py", "reason": "syntax error: too many nested parentheses (line 1)",
+                                  "blocks": True}]
     assert code == 1

@@ -50,7 +50,7 @@ def test_json_shape(reports: dict[str, Report]) -> None:
         for f in data["findings"]:
             assert set(f) == {"rule_id", "source", "path", "line", "severity", "confidence", "cwe", "message"}
         for u in data["unscanned"]:
-            assert set(u) == {"path", "reason"}
+            assert set(u) == {"path", "reason", "blocks"}
 
 
 def test_sarif_validates_against_the_official_schema(reports: dict[str, Report]) -> None:

@@ -182,6 +182,8 @@ def test_truncated_archive_keeps_what_was_read(guard: Guard) -> None:
     target, outcome = read_and_scan(spec, guard)
     assert "corrupted archive" in unscanned_paths(outcome)[spec.name]
     assert "demo/core.py" in [f.path for f in target.files]
+    # What follows the damage was never read: it could be anything, setup.py included.
+    assert [u.blocks for u in outcome.unscanned if u.path == spec.name] == [True]
 
 
 @pytest.mark.timeout(30)

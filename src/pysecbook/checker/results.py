@@ -3,12 +3,15 @@
 Every format in :mod:`pysecbook.checker.report` prints a :class:`Report`. Its verdict is one
 of three, so that "do not run this" never reads like "nobody can tell from this file":
 
-- ``blocked``: evidence of danger. A file that could not be scanned (an incomplete scan is
-  not a pass), or a must-do check that failed on evidence or could not run. Exit code 1.
-- ``review``: no evidence of danger, but a must-do item cannot be shown from this artifact
-  (a wheel carries no CI configuration, a Bandit finding needs an expert's eye): the check's
-  summary says where to look. Exit code 3.
-- ``pass``: every must-do item that can be checked passed. Exit code 0.
+- ``blocked``: evidence of danger. A must-do check that failed on evidence or could not
+  run, or a gap in the scan that is itself a reason to stop: code run at build or install
+  time that could not be scanned, or a part of the target that was never read. Exit code 1.
+- ``review``: no evidence of danger, but something a must-do item needs cannot be shown from
+  this artifact (a wheel carries no CI configuration, a Bandit finding needs an expert's
+  eye, a file could not be scanned): the check's summary says where to look. An incomplete
+  scan is never a pass. Exit code 3.
+- ``pass``: every must-do item that can be checked passed, and every file was scanned. Exit
+  code 0.
 
 M9 (a recovery plan) is always for the user to decide and never changes the verdict. Could-do
 checks are reported and never change it either. The checks that judge the machine running
@@ -30,7 +33,7 @@ from pysecbook import __version__
 from pysecbook.checker.checklist import STATUSES
 from pysecbook.checker.scan.model import Finding, Unscanned
 
-__all__ = ["EXIT_CODES", "VERDICTS", "CheckOutcome", "Report"]
+__all__ = ["EXIT_CODES", "VERDICTS", "CheckOutcome", "Report", "gap_verdict"]
 
 VERDICTS = ("pass", "review", "blocked")
 EXIT_CODES = {"pass": 0, "blocked": 1, "review": 3}
@@ -59,11 +62,21 @@ class CheckOutcome:
                 "judges": self.judges}
 
 
+def gap_verdict(unscanned: list[Unscanned]) -> str | None:
+    """What an incomplete scan says on its own, whatever the checks say: ``blocked`` when a
+    gap blocks (:class:`~pysecbook.checker.scan.model.Unscanned`), ``review`` when files
+    could not be scanned, None when every file was. The one rule for every verdict."""
+    if any(u.blocks for u in unscanned):
+        return "blocked"
+    return "review" if unscanned else None
+
+
 def _verdict(checks: list[CheckOutcome], unscanned: list[Unscanned]) -> str:
     must = [c for c in checks if c.level == "must"]
-    if unscanned or any(c.status in ("fail", "error") for c in must):
+    gap = gap_verdict(unscanned)
+    if gap == "blocked" or any(c.status in ("fail", "error") for c in must):
         return "blocked"
-    if any(c.status == "manual" and c.id not in ALWAYS_MANUAL for c in must):
+    if gap == "review" or any(c.status == "manual" and c.id not in ALWAYS_MANUAL for c in must):
         return "review"
     return "pass"
 
@@ -153,7 +166,8 @@ class Report:
             return not (skip and c.judges == "machine")
 
         lines = [f"{c.id} {c.status}: {c.summary}" for c in self.failed_must if counted(c)]
-        if self.unscanned:
+        said = any(c.id == "M2" and c.status in ("fail", "error", "manual") for c in self.checks)
+        if self.unscanned and not said:  # M2 skipped by the user's settings: the gap still counts
             lines.append(f"{len(self.unscanned)} file(s) could not be scanned")
         lines += [f"{c.id} not shown: {c.summary}" for c in self.unshown_must if counted(c)]
         return lines
@@ -181,5 +195,6 @@ class Report:
             "nosec_count": self.nosec_count,
             "checks": [c.as_dict() for c in self.checks],
             "findings": [f.as_dict() for f in self.findings],
-            "unscanned": [{"path": u.path, "reason": u.reason} for u in self.unscanned],
+            "unscanned": [{"path": u.path, "reason": u.reason, "blocks": u.blocks}
+                          for u in self.unscanned],
         }

@@ -107,7 +107,7 @@ class CheckContext:
         seen: set[tuple[str, str]] = set()
         out = []
         declared = [Unscanned(p, why) for p, why in sorted(self.project.unreadable.items())]
-        for u in [*self.target.unscanned, *self.outcome.unscanned, *declared]:
+        for u in [*self.outcome.unscanned, *self.target.unscanned, *declared]:
             if (u.path, u.reason) not in seen:
                 seen.add((u.path, u.reason))
                 out.append(u)

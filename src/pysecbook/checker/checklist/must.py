@@ -88,10 +88,15 @@ class M2(_Must):
         ``exec`` of decoded data, hidden Unicode, bytecode that differs from its source, and
         every attempt of the target to silence the scan. A red flag at or above the
         ``--fail-on`` severity (default: high), or a file that could not be scanned, fails
-        the check. A Bandit finding in someone else's code is a question for a person who
-        can read it, not proof of danger: at or above ``--fail-on`` it asks for that review;
-        in your own project it fails the check. Fix: read each finding; do not run the
-        program until someone who can read the code has explained every high-severity one."""
+        the check, and so does a file that could not be scanned when it runs at build or
+        install time (or part of the target was never read). Any other file that could not be
+        scanned (a test fixture that is not valid Python on this interpreter, a file past the
+        scanner's deadline) leaves the check to a person: an incomplete scan is not a pass,
+        and not evidence either. A Bandit finding in someone else's code is a question for a
+        person who can read it, not proof of danger: at or above ``--fail-on`` it asks for
+        that review; in your own project it fails the check. Fix: read each finding and each
+        file that was not scanned; do not run the program until someone who can read the
+        code has explained every high-severity one."""
         threshold = LEVELS.index(ctx.fail_on)
 
         def at_or_above(f: object) -> bool:
@@ -113,13 +118,19 @@ class M2(_Must):
                          f"{f.message}" for f in found)  # type: ignore[attr-defined]
 
         unscanned = tuple(f"not scanned: {u.path}: {u.reason}" for u in ctx.unscanned)
-        if ctx.unscanned:
-            return CheckResult("fail", f"{len(ctx.unscanned)} file(s) could not be scanned: an "
-                               f"incomplete scan is not a pass ({scanned})",
-                               lines(flags) + unscanned)
+        blocking = [u for u in ctx.unscanned if u.blocks]
+        if blocking:
+            return CheckResult("fail", f"{len(blocking)} file(s) that run at build or install "
+                               "time, or parts of the target never read, could not be scanned"
+                               f" ({scanned})", lines(flags) + unscanned)
         if flags:
             return CheckResult("fail", f"{len(flags)} red flag(s) at or above {ctx.fail_on} "
-                               f"severity; {table} ({scanned})", lines(flags + bandit))
+                               f"severity; {table} ({scanned})", lines(flags + bandit) + unscanned)
+        if ctx.unscanned:
+            return CheckResult("manual", f"{len(ctx.unscanned)} file(s) could not be scanned: "
+                               "nothing shows whether they are dangerous, so read them by hand "
+                               f"(an incomplete scan is not a pass; {scanned})",
+                               lines(bandit) + unscanned)
         if bandit and ctx.own_project:
             return CheckResult("fail", f"{len(bandit)} Bandit finding(s) at or above "
                                f"{ctx.fail_on} severity in your own code; {table} ({scanned})",

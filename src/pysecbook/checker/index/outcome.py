@@ -20,7 +20,7 @@ from typing import Any
 from pysecbook import __version__
 from pysecbook.checker.index.config import IndexConfig
 from pysecbook.checker.index.facts import IndexFacts
-from pysecbook.checker.results import ALWAYS_MANUAL, EXIT_CODES, CheckOutcome, Report
+from pysecbook.checker.results import ALWAYS_MANUAL, EXIT_CODES, CheckOutcome, Report, gap_verdict
 from pysecbook.checker.scan.model import Finding, Unscanned
 
 __all__ = ["Aggregate", "DependencyCheck", "FileCheck", "LockReport", "aggregate"]
@@ -83,7 +83,8 @@ class DependencyCheck:
             "skipped": self.skipped, "hash_status": self.hash_status,
             "failed_checks": list(failed),
             "red_flags": [{"file": n, **x.as_dict()} for n, x in self.red_flags],
-            "unscanned": [{"file": n, "path": u.path, "reason": u.reason} for n, u in self.unscanned],
+            "unscanned": [{"file": n, "path": u.path, "reason": u.reason, "blocks": u.blocks}
+                          for n, u in self.unscanned],
             "index": self.facts.as_dict() if self.facts else None,
             "files": [{"filename": f.filename, "sha256": f.sha256, "hash_status": f.hash_status,
                        "error": f.error, "report": f.report.as_dict() if f.report else None}
@@ -144,12 +145,15 @@ def _dependency_verdict(d: DependencyCheck) -> tuple[str, tuple[str, ...], str |
             return "blocked", failed, f.hash_status
         if f.report is None:
             return "blocked", failed, f"{f.filename}: {f.error}"
-    if failed or d.unscanned:
+    gap = gap_verdict([u for _, u in d.unscanned])
+    if failed or gap == "blocked":
         what = [f"must-do check(s) not passed: {', '.join(failed)}"] if failed else []
         what += [f"{len(d.unscanned)} file(s) not scanned"] if d.unscanned else []
         return "blocked", failed + unshown, "; ".join(what)
-    if unshown:
-        return "review", unshown, f"not shown by these files, check by hand: {', '.join(unshown)}"
+    if unshown or gap == "review":
+        what = [f"not shown by these files, check by hand: {', '.join(unshown)}"] if unshown else []
+        what += [f"{len(d.unscanned)} file(s) not scanned: read them by hand"] if gap else []
+        return "review", unshown, "; ".join(what)
     return "pass", (), None
 
 

@@ -38,8 +38,9 @@ __all__ = ["NEXT_STEPS", "lock_html", "lock_json", "lock_markdown", "lock_sarif"
 NEXT_STEPS = {
     "blocked": "Do not install it yet. Read each reason: a dependency that could not be "
                "fetched or verified was not checked at all.",
-    "review": "Nothing here shows danger, and something a must-do item needs is not in these "
-              "files: look where each item says (often the project's repository), then decide.",
+    "review": "Nothing found shows danger, but something a must-do item needs is not in these "
+              "files or could not be scanned: look where each item says (often the project's "
+              "repository), read every file not scanned, then decide.",
     "pass": "Install with pip's --require-hashes from the one index checked, in a virtual "
             "environment, and keep the recovery plan of M9.",
     #: Review only because this machine failed one of its own must-do items.

@@ -54,6 +54,6 @@ def sanitized(report: Report) -> Report:
         manifest=clean(report.manifest) if report.manifest is not None else None,
         checks=[_check(c) for c in report.checks],
         findings=[_finding(f) for f in report.findings],
-        unscanned=[Unscanned(clean(u.path), clean(u.reason)) for u in report.unscanned],
+        unscanned=[Unscanned(clean(u.path), clean(u.reason), u.blocks) for u in report.unscanned],
         config_sources=tuple(clean(s) for s in report.config_sources),
     )

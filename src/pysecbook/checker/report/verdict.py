@@ -18,8 +18,9 @@ HEADLINES = {
 NEXT_STEPS = {
     "blocked": "Do not run it. Read the evidence; a person who can read the code must explain "
                "every item before anyone runs it.",
-    "review": "Nothing here shows danger, and something a must-do item needs is not in this "
-              "artifact: look where each item says, then decide.",
+    "review": "Nothing found shows danger, but something a must-do item needs is not in this "
+              "artifact or could not be scanned: look where each item says, read every file "
+              "not scanned, then decide.",
     "pass": "Run it only as the checklist says: in a virtual environment or an isolated "
             "machine, with a recovery plan (M9).",
 }

@@ -108,6 +108,10 @@ def scan(target: Target, *, jobs: int | None = None,
 
     run_tasks(worker, [job for _, job in work], workers=jobs or cpu_count(),
               on_result=on_result, file_timeout=file_timeout, deadline=deadline)
+    # A gap in code that runs at build or install time is no mere gap (model.Unscanned).
+    early = install_time_paths(target, unread=[u.path for u in outcome.unscanned])
+    outcome.unscanned = [u if u.blocks or u.path not in early else Unscanned(u.path, u.reason, True)
+                         for u in outcome.unscanned]
     if target.kind == "directory" and target.root and os.path.lexists(os.path.join(target.root, ".git")):
         def on_head(_: int, result: HeadCommit | Failed) -> None:
             outcome.head_commit = result if isinstance(result, HeadCommit) else HeadCommit(None, result.reason)

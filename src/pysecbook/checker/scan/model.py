@@ -34,10 +34,19 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Unscanned:
-    """A file that could not be checked, and why. Any entry makes the scan incomplete."""
+    """A file that could not be checked, and why. Any entry makes the scan incomplete.
+
+    An incomplete scan is never a pass. Most gaps are one file the checker read about but
+    could not judge (a test fixture that is not valid Python on this interpreter, a file
+    past the scanner's deadline): nobody can tell from this scan whether it is dangerous, so
+    a person must read it. A gap ``blocks`` when it is itself reason not to go on: code that
+    runs when the package is built or installed, or a part of the target that was never
+    read at all (the archive stopped in the middle), which may hold anything.
+    """
 
     path: str
     reason: str
+    blocks: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import posixpath
 import re
 import tomllib
+from collections.abc import Iterable
 from typing import Any
 
 from pysecbook.checker.scan.filescan import BytecodeJob, SourceJob
@@ -56,11 +57,13 @@ def _module_files(paths: set[str], base: str, module: str) -> set[str]:
     return {p for p in found if p.endswith(".py")}
 
 
-def install_time_paths(target: Target) -> set[str]:
-    """The target's source files that run when it is built or installed."""
+def install_time_paths(target: Target, *, unread: Iterable[str] = ()) -> set[str]:
+    """The target's source files that run when it is built or installed; ``unread`` adds
+    paths the target has but that could not be read or scanned (they are judged by where
+    they are, like the others)."""
     if target.kind in ("wheel", "installed"):
         return set()  # an installer copies a wheel's files; its .pth files are judged apart
-    paths = {f.path for f in target.files}
+    paths = {f.path for f in target.files} | set(unread)
     found = {p for p in CONVENTIONAL if p in paths}
     pyproject = target.file("pyproject.toml")
     if pyproject is None:

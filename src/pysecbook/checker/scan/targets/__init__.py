@@ -5,7 +5,7 @@ A target is a project directory, an sdist (``.tar.gz``, ``.tgz``, ``.tar.bz2``, 
 from a stream and never extracted: nothing is written anywhere. Every member or file that is
 refused is reported as an :class:`~pysecbook.checker.scan.model.Unscanned` entry (which makes
 the scan incomplete, so the checker fails closed) and, when the member itself is hostile (a
-path that climbs out of the tree, a link, a device, a bomb), also as a finding with a
+path that climbs out of the tree, a link out of it, a device, a bomb), also as a finding with a
 ``PSB-ARCHIVE-...``, ``PSB-DIR-...`` or ``PSB-INSTALL-...`` rule id. Archives inside the
 target are opened too, by name or by magic number (:mod:`.archives`).
 
@@ -70,7 +70,7 @@ def open_target(spec: str, *, installed: bool = False, exclude: Sequence[str] = 
         read(reader)
     except Stop as exc:
         reader.refuse(Path(spec).name if not installed else spec,
-                      f"reading stopped: {exc}; the rest of the target was not read")
+                      f"reading stopped: {exc}; the rest of the target was not read", blocks=True)
     if kind == "wheel":
         for f in target.files:  # the wheel's metadata, as for an installed distribution
             top, _, rest = f.path.partition("/")

@@ -288,15 +288,17 @@ def read_tar(reader: Reader, stream: IO[bytes], name: str, *, prefix: str = "",
             if data is not None:
                 reader.add(path, data, float(info.mtime), depth)
     except Stop as exc:
-        reader.refuse(name, f"reading stopped: {exc}; the rest of the archive was not read")
+        reader.refuse(name, f"reading stopped: {exc}; the rest of the archive was not read",
+                      blocks=depth == 0)
     except Bomb as exc:
         reader.refuse(name, f"reading stopped: {exc} (possible decompression bomb); members "
                       "after this point were not read",
-                      finding("PSB-ARCHIVE-BOMB", name, f"Decompression bomb: {exc}."))
+                      finding("PSB-ARCHIVE-BOMB", name, f"Decompression bomb: {exc}."),
+                      blocks=depth == 0)
     except _READ_ERRORS as exc:
         if not names and depth == 0 and not reader.target.files:
             raise TargetError(f"{name}: not a readable archive ({exc})") from exc
-        reader.refuse(name, f"corrupted archive, reading stopped: {exc}")
+        reader.refuse(name, f"corrupted archive, reading stopped: {exc}", blocks=depth == 0)
     check_links(reader, names, prefix)
     return names
 
@@ -307,7 +309,8 @@ def strip_sdist_prefix(reader: Reader, names: list[str]) -> None:
     target = reader.target
     target.files = [SourceFile(rel, f.data, f.mtime) for f in target.files
                     if not reader.skip(rel := relative(f.path, prefix))]
-    target.unscanned = [Unscanned(relative(u.path, prefix), u.reason) for u in target.unscanned]
+    target.unscanned = [Unscanned(relative(u.path, prefix), u.reason, u.blocks)
+                        for u in target.unscanned]
     target.findings = [
         Finding(f.rule_id, f.source, relative(f.path, prefix), f.line, f.severity,
                 f.confidence, f.cwe, f.message) for f in target.findings
@@ -369,7 +372,8 @@ def read_zip(reader: Reader, source: str | IO[bytes], name: str, *, strip: bool,
                     total += len(data)
                     reader.add(path, data, _zip_time(info), depth)
         except Stop as exc:
-            reader.refuse(name, f"reading stopped: {exc}; the rest of the archive was not read")
+            reader.refuse(name, f"reading stopped: {exc}; the rest of the archive was not read",
+                          blocks=depth == 0)
 
 
 def read_nested(reader: Reader, path: str, data: bytes, kind: str, depth: int) -> None:

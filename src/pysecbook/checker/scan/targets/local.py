@@ -87,7 +87,7 @@ def read_directory(reader: Reader, root: Path) -> None:
     def listing_failed(error: OSError) -> None:
         where = _relative_to(base, error.filename) if error.filename else "."
         reader.refuse(where or ".", f"cannot list this directory: {error.strerror or error}; "
-                      "its files are not scanned")
+                      "its files are not scanned", blocks=True)
 
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False, onerror=listing_failed):
         rel_dir = _relative_to(base, dirpath)
@@ -192,7 +192,8 @@ def read_installed(reader: Reader, name: str) -> None:
     roots = _scheme_roots(site_dir)
     files = dist.files
     if files is None:
-        reader.refuse("RECORD", "the distribution has no RECORD: its files cannot be listed")
+        reader.refuse("RECORD", "the distribution has no RECORD: its files cannot be listed",
+                      blocks=True)
         files = []
     for entry in files:
         reader.tick()

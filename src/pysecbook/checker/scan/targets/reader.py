@@ -143,8 +143,11 @@ class Reader:
         #: (path as reported, the member).
         self.links: list[tuple[str, Any]] = []
 
-    def refuse(self, path: str, reason: str, finding: Finding | None = None) -> None:
-        self.target.unscanned.append(Unscanned(path, reason))
+    def refuse(self, path: str, reason: str, finding: Finding | None = None, *,
+               blocks: bool = False) -> None:
+        """Record ``path`` as not scanned; ``blocks`` when what was not read may be anything
+        (the reading of the target itself stopped), see :class:`Unscanned`."""
+        self.target.unscanned.append(Unscanned(path, reason, blocks))
         if finding is not None:
             self.target.findings.append(finding)
 
@@ -198,7 +201,7 @@ class Reader:
         self.total += len(head)
         if archive_kind(path, head) not in (None, "unknown"):
             self.refuse(path, f"an archive larger than the file size limit "
-                        f"({self.limits.max_file_size} bytes): not opened")
+                        f"({self.limits.max_file_size} bytes): not opened", blocks=True)
             return
         if CODE_LIKE.search(path) and native_kind(path, head) is None:
             self.refuse(path, f"file too large ({size if size is not None else 'over'} bytes, "
@@ -228,12 +231,13 @@ class Reader:
         kind = archive_kind(path, data)
         if kind is None:
             return
+        # An archive left closed may hold anything, as a part never read (model.Unscanned).
         if kind in ("7z", "rar"):
             self.refuse(path, f"nested {kind} archive: a format pysecbook does not open, so its "
-                        "contents are not scanned")
+                        "contents are not scanned", blocks=True)
         elif depth >= self.limits.max_depth:
             self.refuse(path, f"archive nested more than {self.limits.max_depth} levels deep: "
-                        "not opened")
+                        "not opened", blocks=True)
         else:
             from pysecbook.checker.scan.targets.archives import read_nested
 
