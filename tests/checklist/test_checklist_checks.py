@@ -54,8 +54,25 @@ def test_m1_trusted_sources() -> None:
     assert run("M1", ctx(vcs)) == "fail"
     installed = target({}, kind="installed", dist_info={"direct_url.json": b'{"url": "file:///tmp/x", "dir_info": {}}'})
     assert run("M1", ctx(installed)) == "fail"
+    # A look-alike name is for a person to confirm (forks and namesakes have them too)...
     squat = target({"pyproject.toml": '[project]\nname = "reqeusts"\n'})
-    assert run("M1", ctx(squat)) == "fail"
+    result = get_check("M1")().run(ctx(squat))
+    assert result.status == "manual" and "'requests'" in result.details[0]
+    # ... and a source outside a trusted index still fails beside it.
+    squat_vcs = target({"pyproject.toml": '[project]\nname = "reqeusts"\n',
+                        "requirements.txt": "pkg @ git+https://example.invalid/pkg.git\n"})
+    assert run("M1", ctx(squat_vcs)) == "fail"
+
+
+def test_m1_the_project_itself_as_a_local_requirement_is_no_outside_source() -> None:
+    """pip-compile writes the project itself as ``name @ file:.`` into a docs lock
+    (jsonschema, referencing); ``-e .`` and ``./vendor/pkg`` are inside what was read too."""
+    for line in ("jsonschema @ file:.", "file:.#egg=jsonschema", "-e .", ".[socks]",
+                 "-e ./vendor/pkg", "vendored @ file:./vendor/x"):
+        assert run("M1", ctx(target({"docs/requirements.txt": f"{line}\n"}))) == "pass", line
+    for line in ("other @ file:../other", "-e ../sibling", "file:///opt/pkg", "/abs/pkg"):
+        result = get_check("M1")().run(ctx(target({"requirements.txt": f"{line}\n"})))
+        assert result.status == "warn" and "outside the target" in result.details[0], line
 
 
 def test_m2_sast() -> None:
@@ -100,11 +117,40 @@ def test_m4_development_files_of_a_third_party_ask_for_a_look() -> None:
     result = get_check("M4")().run(ctx(target(dev)))
     assert result.status == "warn"
     assert result.details == ("requirements-dev.txt:2: pytest>=2.8 is not pinned "
-                              "(a development file: not installed with the program)",)
+                              "(the maintainers' file: not what pip installs with the program)",)
     assert run("M4", ctx(target(dev), own_project=True)) == "fail"
     # Whole words only: a "devices" file is the program's own.
     assert run("M4", ctx(target({"requirements-devices.txt": "rich\n"}))) == "fail"
     assert run("M4", ctx(target({"docs/requirements.txt": "rich\n"}))) == "warn"
+
+
+def test_m4_a_requirements_file_inside_a_package_is_not_what_pip_installs() -> None:
+    """bandit's and pybtex-docutils' sdists ship an unpinned requirements.txt: pip installs
+    what the metadata declares, so the file speaks of the maintainers' set-up. A project
+    directory you would run is installed from it: there it counts in full."""
+    files = {"requirements.txt": "docutils>=0.14\n", "PKG-INFO": "Name: x\nVersion: 1\n"}
+    for kind in ("sdist", "wheel", "installed"):
+        result = get_check("M4")().run(ctx(target(files, kind=kind)))
+        assert result.status == "warn", kind
+        assert "not what pip installs" in result.details[0]
+    assert run("M4", ctx(target(files, kind="directory"))) == "fail"
+    assert run("M4", ctx(target(files, kind="sdist"), own_project=True)) == "fail"
+
+
+def test_m4_setup_cfg_comments_are_read_as_setuptools_reads_them() -> None:
+    cfg = ("[options]\ninstall_requires =\n    # the DNS checks\n"
+           "    dnspython>=2.0.0 # optional if deliverability check isn't needed\n    idna>=2.0.0\n")
+    result = get_check("M4")().run(ctx(target({"setup.cfg": cfg})))
+    assert result.status == "warn" and not any("unreadable" in d for d in result.details)
+    broken = get_check("M4")().run(ctx(target({"setup.cfg": "[options]\ninstall_requires =\n    dns python>=\n"})))
+    assert broken.status == "fail" and "unreadable requirement" in broken.details[0]
+
+
+def test_m4_c_sources_among_tests_are_no_extension_to_build() -> None:
+    tests = target({"tests/examplefiles/c/ceval.c": "int main(void) { return 0; }\n"})
+    assert not any("compiler" in d for d in get_check("M4")().run(ctx(tests)).details)
+    ext = target({"src/speedups.c": "int main(void) { return 0; }\n"})
+    assert any("compiler" in d for d in get_check("M4")().run(ctx(ext)).details)
 
 
 def test_m5_isolation() -> None:

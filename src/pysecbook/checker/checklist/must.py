@@ -14,6 +14,7 @@ from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.checklist.ci_evidence import ci_files, scanner_invocations
 from pysecbook.checker.checklist.licences import classify_license, identify_text
 from pysecbook.checker.scan.model import LEVELS
+from pysecbook.checker.scan.targets.project import local_path_inside
 
 __all__ = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "classify_license",
            "project_repository"]
@@ -42,6 +43,7 @@ class M1(_Must):
         info = ctx.project
         bad: list[str] = []
         odd: list[str] = []
+        ask: list[str] = []
         for opt in info.index_options:
             where = f"{opt.origin}:{opt.line or '?'}"
             if opt.option == "extra-index-url":
@@ -57,19 +59,26 @@ class M1(_Must):
             if dep.url:
                 bad.append(f"{dep.origin}:{dep.line or '?'}: {dep.name or dep.text} comes from "
                            f"{'a VCS repository' if dep.vcs else 'a URL'} ({dep.url})")
-            elif dep.local and dep.local.lstrip("-e ").strip() not in (".", "./"):
+            elif dep.local and not local_path_inside(dep.local):
                 odd.append(f"{dep.origin}:{dep.line or '?'}: installs the local path "
-                           f"{dep.local!r}: make sure it is part of what you reviewed")
+                           f"{dep.local!r}, outside the target: make sure it is part of what "
+                           "you reviewed")
         if info.direct_url is not None:
             url = str(info.direct_url.get("url", ""))
             kind = ("a VCS checkout" if "vcs_info" in info.direct_url
                     else "a local directory" if url.startswith("file:") else "a direct URL")
             bad.append(f"installed from {kind} ({url}), not from an index (PEP 610 direct_url.json)")
+        # A look-alike name is what typosquatters choose, and what legitimate forks
+        # (nest-asyncio2) and namesakes choose too: a person must confirm it is the project
+        # they mean. What the code does is judged by M2 either way.
         if info.name and (suspect := typosquatting.check_name(info.name)):
-            bad.append(f"the target's own name: {suspect}")
+            ask.append(f"the target's own name: {suspect}: make sure it is the project you mean")
         index_bad, index_odd, machine = index_evidence.m1(ctx)
         bad, odd = bad + index_bad, odd + index_odd
-        if result := index_evidence.m1_result(bad, odd, machine):
+        if ask and not bad:
+            return CheckResult("manual", "a name to confirm by hand: one edit away from a "
+                               "well-known project's", tuple(ask + odd + machine))
+        if result := index_evidence.m1_result(bad + ask, odd, machine):
             return result
         if odd:
             return CheckResult("warn", f"{len(odd)} source(s) to confirm: a replacement index "
@@ -184,6 +193,7 @@ class M4(_Must):
         fail: list[str] = []
         warn: list[str] = []
         development: list[str] = []
+        distribution = ctx.target.kind in ("sdist", "wheel", "installed")
         for d in info.dependencies:
             where = f"{d.origin}:{d.line or '?'}"
             if d.local:
@@ -192,17 +202,22 @@ class M4(_Must):
             # program: what they leave open is worth a look, not evidence against it. In your
             # own project they are your maintainers' machines, and they count in full.
             problems = development if d.development and not ctx.own_project else fail
+            # Nor does pip pin a package's dependencies from a requirements file it ships:
+            # it installs what the metadata declares, ranges as a library's always are (a
+            # setup.py that reads the file turns it into such ranges). A URL or an unreadable
+            # line there still counts: setup.py may pass it on to pip.
+            loose = development if distribution and not ctx.own_project else problems
             if d.error:
                 problems.append(f"{where}: unreadable requirement {d.text!r} ({d.error})")
             elif d.url:
                 problems.append(f"{where}: {d.name or d.text} from a URL or VCS")
             elif d.locked and not d.pinned:
-                problems.append(f"{where}: {d.text} is not pinned")
+                loose.append(f"{where}: {d.text} is not pinned")
             elif d.locked and not d.hashed:
-                (development if problems is development else warn).append(
+                (development if loose is development else warn).append(
                     f"{where}: {d.text} is pinned without a hash")
         if development:
-            warn += [f"{line} (a development file: not installed with the program)"
+            warn += [f"{line} (the maintainers' file: not what pip installs with the program)"
                      for line in development]
         fail += [f"{path}: {why}" for path, why in sorted(info.unreadable.items())]
         names = [d.name for d in info.dependencies if d.name]
@@ -210,7 +225,8 @@ class M4(_Must):
         # (``nest-asyncio2``) and namesakes (``uri-template``) are one edit away too.
         warn += [f"dependency {s}: check the spelling" for s in typosquatting.check_names(names)]
         native = [f.path for f in ctx.target.files
-                  if f.path.endswith((".c", ".cc", ".cpp", ".pyx", ".rs")) and "/test" not in f.path]
+                  if f.path.endswith((".c", ".cc", ".cpp", ".pyx", ".rs"))
+                  and not set(f.path.lower().split("/")[:-1]) & _TEST_FOLDERS]
         setup = ctx.target.file("setup.py")
         if setup is not None and re.search(rb"\b(Extension|ext_modules)\b", setup.data):
             native.insert(0, "setup.py builds C extensions")
@@ -230,6 +246,10 @@ class M4(_Must):
         if not info.dependencies:
             return CheckResult("pass", "no dependencies declared")
         return CheckResult("pass", f"{len(locked)} requirement(s) pinned with hashes")
+
+
+#: Folders whose C sources are test inputs or examples, not extensions the build compiles.
+_TEST_FOLDERS = frozenset({"test", "tests", "testing", "examplefiles", "examples", "docs", "doc"})
 
 
 class M5(_Must):

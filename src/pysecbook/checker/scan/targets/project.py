@@ -155,6 +155,24 @@ def _is_local_path(text: str) -> bool:
         and not re.match(r"^[A-Za-z0-9._-]+\s*(\[|@|[<>=!~;]|$)", text))
 
 
+def local_path_inside(text: str) -> bool:
+    """Whether a local requirement (``.``, ``-e ./pkg``, ``file:.#egg=name``,
+    ``name @ file:./vendor/x``) names the target itself or a place inside it, which the
+    check has read; a path above it or absolute, or another host's, is outside."""
+    path = text.strip()
+    if path.startswith(("-e ", "--editable ")):
+        path = path.split(None, 1)[1].strip()
+    path = path.split(";", 1)[0].split("#", 1)[0].strip()
+    if " @ " in path:
+        path = path.split(" @ ", 1)[1].strip()
+    if path.startswith("file://"):
+        return False  # file:///abs or file://host/...: a place named from outside the target
+    path = _EXTRAS_SUFFIX.sub("", path.removeprefix("file:")).strip() or "."
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return not (normal.startswith("/") or normal == ".." or normal.startswith("../")
+                or (len(normal) > 1 and normal[1] == ":"))
+
+
 def parse_requirement(text: str, origin: str, line: int | None, *, locked: bool,
                       hashed: bool = False, development: bool = False) -> Dependency:
     """A :class:`Dependency` from one requirement string (PEP 508, a bare URL or a local path)."""
@@ -176,6 +194,9 @@ def _parse_requirement(text: str, origin: str, line: int | None, *, locked: bool
         req = Requirement(stripped)
     except InvalidRequirement as exc:
         return Dependency(stripped, origin, line, locked, error=str(exc).splitlines()[0])
+    if req.url and req.url.startswith("file:"):
+        # ``name @ file:.`` (pip-compile writes the project itself so): a local path.
+        return Dependency(stripped, origin, line, locked, name=req.name, local=stripped)
     specs = list(req.specifier)
     pinned = len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
     return Dependency(stripped, origin, line, locked, name=req.name, url=req.url,
@@ -323,10 +344,12 @@ def _setup_cfg(info: ProjectInfo, text: str) -> None:
     if parser.has_option("metadata", "license"):
         info.license_text = info.license_text or parser.get("metadata", "license")
     if parser.has_option("options", "install_requires"):
-        for req in parser.get("options", "install_requires").splitlines():
-            if req.strip():
+        for raw in parser.get("options", "install_requires").splitlines():
+            # setuptools drops comment lines and a comment after " #", as pip does.
+            req = "" if raw.lstrip().startswith("#") else raw.split(" #", 1)[0].strip()
+            if req:
                 info.dependencies.append(
-                    parse_requirement(req, "setup.cfg", _line_of(text, req.strip()), locked=False)
+                    parse_requirement(req, "setup.cfg", _line_of(text, req), locked=False)
                 )
 
 
