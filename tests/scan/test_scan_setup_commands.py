@@ -56,3 +56,60 @@ def test_code_after_the_branch_cannot_change_it() -> None:
     found = flags(source)
     assert ("PSB-RF-SELF-PROPAGATE", 7, "low") in found
     assert not any(rule == "PSB-RF-SETUP-PROCESS" for rule, _, _ in found)
+
+
+# A command class with a process in run(): defusedxml's "test", babel's "import_cldr".
+COMMAND = (
+    "import subprocess\nimport sys\nfrom setuptools import Command, setup\n\n"
+    "{decorator}class {name}(Command):\n"
+    "    user_options = []\n\n"
+    "    def run(self):\n"
+    "        subprocess.check_call([sys.executable, 'scripts/fetch_data.py'])\n\n"
+    "{after}"
+    "setup(name='tidy'{setup})\n"
+)
+
+
+def command(name: str = "PyTest", setup: str = ", cmdclass={'test': PyTest}",
+            after: str = "", decorator: str = "") -> str:
+    return COMMAND.format(name=name, setup=setup, after=after, decorator=decorator)
+
+
+@pytest.mark.parametrize("source", [
+    command(),
+    command("import_cldr", ", cmdclass={'import_cldr': import_cldr}"),
+    command("commands_only", ", cmdclass={'test': commands_only, 'lint': commands_only}"),
+    command("bdist_rpm", ""),  # never named in its file: registered under its own name
+    command(setup=", cmdclass={'test': PyTest}, extras_require={'test': ['pytest']}",
+            after="def option(self):\n    return getattr(self, 'verbose', 0)\n\n"),
+    command("Helper", ""),  # never named, not a command's name: nothing can run it
+], ids=["test", "import_cldr", "two-names", "own-name", "extras-named-test", "unnamed"])
+def test_a_command_pip_never_runs_is_not_install_time_code(source: str) -> None:
+    result = scan_file("setup.py", source.encode(), install_time=True)
+    found = {(f.rule_id, f.severity) for f in result.findings if f.source == "redflag"}
+    assert ("PSB-RF-SETUP-PROCESS", "high") not in found
+    assert not any(rule == "PSB-RF-INSTALL-HOOK" for rule, _ in found)
+
+
+@pytest.mark.parametrize("source", [
+    command("Evil", ", cmdclass={'build_py': Evil}"),  # pip builds with build_py
+    command("Evil", ", cmdclass={'test': Evil, 'install': Evil}"),
+    command("Evil", ", cmdclass=cmds", after="cmds = {'test': Evil}\ncmds['build' + '_py'] = Evil\n"),
+    command("Evil", ", cmdclass=dict(test=Evil)"),  # a use that is not a dict literal's value
+    command("Evil", ", cmdclass={'test': Evil}",
+            after="class build_py(Command):\n    sub_commands = [('test', None)]\n\n"),
+    command("Evil", ", cmdclass={k: v for k, v in globals().items() if k == 'Evil'}"),
+    command("Evil", ", cmdclass=REGISTRY", decorator="@register('build_py')\n",
+            after="REGISTRY = {}\n"),
+    command("install", ""),  # its own name is a command pip runs
+    command("Evil", ", cmdclass={'test': Evil, 'build_py': getattr(sys.modules[__name__], 'Evil')}"),
+    command("Evil", ", cmdclass={'maint': Evil}",
+            after="class build_py(Command):\n    def run(self):\n        self.run_command('maint')\n\n"),
+    command("Evil", ", entry_points={'distutils.commands': ['build_py = setup:Evil']}"),
+], ids=["build_py", "also-install", "computed-key", "dict-call", "sub-command", "globals",
+        "decorator", "own-name-install", "entry-point", "reflection-beside-a-key", "run-command"])
+def test_a_command_class_that_pip_may_run_stays_install_time_code(source: str) -> None:
+    result = scan_file("setup.py", source.encode(), install_time=True)
+    found = {(f.rule_id, f.severity) for f in result.findings if f.source == "redflag"}
+    assert ("PSB-RF-SETUP-PROCESS", "high") in found
+    assert any(rule == "PSB-RF-INSTALL-HOOK" for rule, _ in found)

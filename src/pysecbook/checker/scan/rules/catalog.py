@@ -7,6 +7,8 @@ in proportion to its size. Book page: ``book/checklist/anatomy``.
 
 from __future__ import annotations
 
+import re
+
 PROCESS_CALLS = frozenset({
     "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
     "subprocess.check_output", "subprocess.getoutput", "subprocess.getstatusoutput",
@@ -167,18 +169,26 @@ PUBLISH_COMMANDS = ("twine upload", "twine', 'upload", "setup.py upload", "setup
                     "hatch publish", "gem push")
 #: A form field of the index's legacy upload API.
 UPLOAD_FORM_FIELD = ":action"
-#: Shell fragments of reverse shells.
+#: Shell fragments of reverse shells: each one wires a shell to the network by itself.
 REVERSE_SHELL_MARKERS = ("/dev/tcp/", "/dev/udp/", "nc -e", "ncat -e", "nc.traditional -e",
-                         "bash -i", "sh -i", "socat exec:", "socat tcp", "mkfifo",
-                         "-nop -w hidden", "invoke-powershelltcp")
+                         "socat exec:", "socat tcp", "-nop -w hidden", "invoke-powershelltcp")
+#: Fragments of a reverse shell that are ordinary on their own (an interactive shell, a
+#: named pipe): a reverse shell only beside a network tool in the same command.
+SHELL_HALVES = ("bash -i", "sh -i", "mkfifo")
+NETWORK_TOOLS = ("nc ", "ncat ", "netcat ", "socat ", "telnet ", "openssl s_client")
 #: Shell fragments that fetch and run in one line.
 FETCH_TOOLS = ("curl ", "wget ", "invoke-webrequest", "iwr ", "certutil -urlcache",
                "bitsadmin /transfer", "invoke-expression", "iex(", "iex (")
 PIPE_TO_SHELL = ("| sh", "|sh", "| bash", "|bash", "| python", "|python", "| iex", "|iex",
                  "&& chmod +x", "; chmod +x", "&& ./", "; ./", "-outfile", "| powershell")
 #: Shell fragments and settings that hide a process from the user.
-SILENT_MARKERS = ("nohup ", "setsid ", "disown", " &", "> /dev/null 2>&1", ">/dev/null 2>&1",
+SILENT_MARKERS = ("nohup ", "setsid ", "disown", "> /dev/null 2>&1", ">/dev/null 2>&1",
                   "2>&1 >/dev/null", "-windowstyle hidden", "start /b", "pythonw")
+#: A shell's background operator, ``cmd &``: not ``&&``, nor a redirection (``&>``, ``>&``).
+BACKGROUND = re.compile(r"(?<![&>|])\s&(?![&>])")
+#: Host name suffixes a lookup resolves without leaving the local network.
+LOCAL_SUFFIXES = (".local", ".localdomain", ".localhost", ".lan", ".home", ".internal",
+                  ".home.arpa")
 SILENT_FLAGS = frozenset({"CREATE_NO_WINDOW", "DETACHED_PROCESS", "CREATE_NEW_PROCESS_GROUP",
                           "SW_HIDE", "STARTF_USESHOWWINDOW"})
 SILENT_FLAG_VALUES = frozenset({0x08000000, 0x00000008})

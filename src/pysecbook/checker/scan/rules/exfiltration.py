@@ -13,7 +13,7 @@ import ast
 
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
-from pysecbook.checker.scan.rules.common import Capabilities, what_is, where_to
+from pysecbook.checker.scan.rules.common import Capabilities, strings_in, what_is, where_to
 from pysecbook.checker.scan.rules.classify import link_kind
 from pysecbook.checker.scan.rules.facts import Facts
 from pysecbook.checker.scan.rules.install import hostile_command
@@ -29,6 +29,16 @@ RULES = register(
     ("PSB-RF-SHADY-LINK", "high", 918, "a link to a shady destination", "Command and Control", "medium"),
 )
 
+
+
+def _own_name(f: Facts, rec, carried: frozenset[str]) -> bool:  # type: ignore[no-untyped-def]
+    """The lookup is of this machine's own name (``gethostbyname_ex(gethostname())``, or
+    with ``.local`` added), which a program does to learn its addresses: the only data is
+    the host name, and no domain of anyone else's is there to receive it."""
+    if carried != {"recon"}:
+        return False
+    strings = [s.strip().lower() for s in strings_in(f, rec.call.node.args[0], rec.call.scope)]
+    return all(s in ("", ".") or s in C.LOCAL_SUFFIXES for s in strings)
 
 
 def check(f: Facts, caps: Capabilities) -> list[Finding]:
@@ -63,7 +73,7 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
                            f"reads {r.detail} ({r.call.name}()); nothing in this file sends it."))
     for rec in caps.dns:
         carried = rec.labels & {"secret", "env", "envvar", "recon", "collected", "encoded"}
-        if carried:
+        if carried and not _own_name(f, rec, carried):
             what = what_is(carried) or "encoded data"
             out.append(finding("PSB-RF-EXFIL-DNS", path, rec.line,
                                f"{rec.call.name}() of a host name built from {what}: the "

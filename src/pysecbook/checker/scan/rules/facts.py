@@ -31,7 +31,13 @@ from pysecbook.checker.scan.rules.classify import (
     trick_of,
 )
 from pysecbook.checker.scan.rules.names import Names, fold
-from pysecbook.checker.scan.rules.setup_commands import argv_untouched, maintainer_command
+from pysecbook.checker.scan.rules.setup_commands import (
+    PIP_RUNS,
+    UNKNOWN,
+    argv_untouched,
+    command_names,
+    maintainer_command,
+)
 
 MODULE = "<module>"
 #: The body of ``if __name__ == "__main__":`` (runs when the file is run, not imported).
@@ -106,6 +112,8 @@ class Facts:
     parent: dict[str, str] = field(default_factory=dict)
     #: methods of install-command overrides (install-time files only).
     hooks: set[str] = field(default_factory=set)
+    #: command classes registered only under commands pip never runs: class -> command.
+    maintainer_classes: dict[str, str] = field(default_factory=dict)
     #: class scopes (their bodies run when the enclosing scope runs).
     classes: set[str] = field(default_factory=set)
     #: (line, url) of every link in a string constant (docstrings left out).
@@ -157,9 +165,18 @@ class Facts:
         """Code in ``scope`` runs at import time, or at install time without anyone calling it."""
         return scope in self.reached or scope in self.hook_reached
 
+    def maintainers_only(self, scope: str) -> str | None:
+        """The command pip never runs under which alone ``scope`` runs (a ``publish`` branch,
+        a method of a ``test`` command class), when nothing else reaches it; else None."""
+        if self.early(scope):
+            return None
+        if scope.startswith(MAINTAINER):
+            return scope[len(MAINTAINER):]
+        return self.maintainer_classes.get(scope.split(".", 1)[0])
+
     def where(self, scope: str) -> str:
-        if scope.startswith(MAINTAINER) and not self.early(scope):
-            return f"only under 'setup.py {scope[len(MAINTAINER):]}', a command pip never runs"
+        if command := self.maintainers_only(scope):
+            return f"only under 'setup.py {command}', a command pip never runs"
         if scope in self.hook_reached:
             return "in an install-command override, at install time"
         if scope in self.reached:
@@ -339,11 +356,6 @@ class Facts:
         return [c for c in self.calls if c.name in names]
 
 
-# --------------------------------------------------------------------------- setup.py commands
-
-
-
-
 # --------------------------------------------------------------------------- the walk
 
 
@@ -357,6 +369,7 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
         facts.functions[MAIN].add(MAIN)
     gated: list[tuple[ast.Call, str]] = []
     guards: list[tuple[str, ast.If]] = []
+    commands: list[ast.ClassDef] = []
     assigned = facts.assigned
     callees = facts.callees
     stack: list[tuple[ast.AST, str]] = [(tree, MODULE)]
@@ -433,6 +446,8 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
                     for stmt in node.body:  # type: ignore[attr-defined]
                         if isinstance(stmt, T_FUNCS):
                             facts.hooks.add(f"{inner}.{stmt.name}")
+                    if scope == MODULE:
+                        commands.append(node)  # type: ignore[arg-type]
             for stmt in reversed(node.body):  # type: ignore[attr-defined]
                 push((stmt, inner))
             continue
@@ -503,6 +518,11 @@ def read_facts(path: str, tree: ast.Module, install_time: bool = False) -> Facts
         if not argv_untouched(tree, guard):  # the branch may run: it counts as the module
             facts.callees[MODULE].add(inner)
             facts.functions[inner].add(inner)
+    for cls in commands:
+        run_as = command_names(tree, cls)
+        if UNKNOWN not in run_as and not run_as & PIP_RUNS:  # a maintainer's command
+            facts.maintainer_classes[cls.name] = sorted(run_as)[0]
+            facts.hooks = {h for h in facts.hooks if not h.startswith(f"{cls.name}.")}
     for node, scope in gated:
         q = names.qualified(node.func) or ""
         facts.calls.append(Call(node, q, scope))

@@ -15,7 +15,7 @@ from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import catalog as C
 from pysecbook.checker.scan.rules.common import Capabilities, Record, what_is, where_to
 from pysecbook.checker.scan.rules.classify import autostart_kind, startup_kind
-from pysecbook.checker.scan.rules.facts import MAINTAINER, PAYLOAD, SENSITIVE, Facts
+from pysecbook.checker.scan.rules.facts import PAYLOAD, SENSITIVE, Facts
 from pysecbook.checker.scan.rules.registry import finding, register
 
 RULES = register(
@@ -50,7 +50,9 @@ def hostile_command(text: str) -> str | None:
     low = text.lower()
     if any(t in low for t in C.FETCH_TOOLS) and any(p in low for p in C.PIPE_TO_SHELL):
         return "downloads and runs a program in one command"
-    if any(_word_at(low, m) for m in C.REVERSE_SHELL_MARKERS):
+    if any(_word_at(low, m) for m in C.REVERSE_SHELL_MARKERS) or (
+            any(_word_at(low, m) for m in C.SHELL_HALVES)
+            and any(_word_at(low, m) for m in C.NETWORK_TOOLS)):
         return "opens a reverse shell"
     if any(m in low for m in C.INTERPRETER_INLINE):
         return "runs inline interpreter code"
@@ -89,9 +91,10 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
     path = f.path
 
     def maintainers_only(rec: Record) -> bool:
-        """A record in a ``setup.py publish`` branch that nothing can make pip run: not
-        install-time code (the file's other rules still see it, at their lone severity)."""
-        return rec.scope.startswith(MAINTAINER) and not f.early(rec.scope)
+        """A record in a ``setup.py publish`` branch or a ``test`` command class, which
+        nothing can make pip run: not install-time code (the file's other rules still see
+        it, at their lone severity)."""
+        return f.maintainers_only(rec.scope) is not None
 
     if f.install_time:
         processes = [r for r in caps.processes if not maintainers_only(r)]

@@ -54,6 +54,8 @@ def _silent(f: Facts, rec) -> str | None:  # type: ignore[no-untyped-def]
         hidden.append("every output to /dev/null")
     low = rec.detail.lower()
     hidden += [m.strip() for m in C.SILENT_MARKERS if m in low]
+    if C.BACKGROUND.search(low):
+        hidden.append("&")
     return ", ".join(hidden) if hidden else None
 
 
