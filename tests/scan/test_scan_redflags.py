@@ -91,6 +91,11 @@ CASES: list[tuple[str, dict[str, bytes], tuple[str, int | None], dict[str, bytes
      {"demo/t.py": "x = 1\nrole = 'user\u202e \u2066# admin\u2069 \u2066'\n".encode()},
      ("demo/t.py", 2),
      {"demo/t.py": "greeting = 'caf\u00e9 \u2713 \U0001F600'\n".encode()}),
+    # Inside a string, a control that could show the string closing is as bad as in code.
+    ("PSB-RF-TROJAN-SOURCE",
+     {"demo/u.py": 'x = """\nend \u202e """ ; run()\n"""\n'.encode()},
+     ("demo/u.py", 2),
+     {"demo/u.py": b"ok = 1\n"}),
     # A shell's "&" puts a process in the background; "&&" and "2>&1" do not (bandit's own
     # example runs "ls && cat /etc/passwd").
     ("PSB-RF-SILENT-PROCESS",
@@ -160,3 +165,23 @@ def test_red_flags_carry_severity_and_cwe(tmp_path: Path) -> None:
     found = scan(open_target(str(tmp_path)), jobs=1).findings
     flag = next(f for f in found if f.rule_id == "PSB-RF-EXEC-DECODED")
     assert (flag.source, flag.severity, flag.cwe, flag.line) == ("redflag", "high", 506, 2)
+
+
+def test_a_control_inside_a_docstring_that_cannot_show_it_closing_is_not_high(tmp_path: Path) -> None:
+    """bandit's own B613 plugin shows the attack in its docstring: the controls reorder the
+    docstring's text on a line that holds no triple quote, and nothing else."""
+    doc = ('def plugin():\n    """Finds this:\n\n'
+           "        if access != 'none\u202e\u2066': # admin \u2069\u2066' and x != 'user\n"
+           '    """\n    return 1\n')
+    (tmp_path / "p.py").write_bytes(doc.encode())
+    found = [f for f in scan(open_target(str(tmp_path)), jobs=1).findings
+             if f.rule_id == "PSB-RF-TROJAN-SOURCE"]
+    assert [(f.line, f.severity) for f in found] == [(4, "medium")]
+    assert "only inside string literals" in found[0].message
+    # The same line in code, or on the docstring's first line, is high.
+    for moved in (doc.replace('"""Finds this:\n\n', '"""Finds this:'),
+                  "x = 1  # " + doc.splitlines()[3].strip() + "\n"):
+        (tmp_path / "p.py").write_bytes(moved.encode())
+        found = [f for f in scan(open_target(str(tmp_path)), jobs=1).findings
+                 if f.rule_id == "PSB-RF-TROJAN-SOURCE"]
+        assert [f.severity for f in found] == ["high"], moved

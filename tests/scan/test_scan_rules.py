@@ -151,6 +151,13 @@ CASES: list[tuple[str, dict[str, bytes], tuple[str, int | None, str], dict[str, 
      {"setup.py": b"import pkg.boot\nfrom setuptools import setup\nsetup(name='x')\n",
       "pkg/__init__.py": b"",
       "pkg/boot.py": b"import subprocess\ndef run():\n    subprocess.run(['id'])\n"}, set()),
+    # An exec at import weighs what it weighs in setup.py itself (PSB-RF-SETUP-EXEC): medium.
+    ("PSB-RF-SETUP-CHAIN",
+     {"setup.py": b"import helpers\nfrom setuptools import setup\nsetup(name='x')\n",
+      "helpers.py": b"exec(open('pkg/_version.py').read())\n", "pkg/_version.py": b"v = '1'\n"},
+     ("setup.py", 1, "medium"),
+     {"setup.py": b"import helpers\nfrom setuptools import setup\nsetup(name='x')\n",
+      "helpers.py": b"def version():\n    exec(open('pkg/_version.py').read())\n"}, set()),
     ("PSB-RF-META-LOOKALIKE",
      {"setup.py": b"import os\nfrom setuptools import setup\nos.system('id')\n"
                   b"setup(name='numpyy', description='Arrays')\n"},

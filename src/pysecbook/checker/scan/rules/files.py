@@ -10,6 +10,7 @@ Every pattern is a single character class or a bounded run of one. Book page:
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -26,7 +27,7 @@ RULES = register(
     ("PSB-RF-STARTUP-FILE", "high", 506, "ships a sitecustomize/usercustomize module", "Persistence"),
     ("PSB-RF-NATIVE-BINARY", "medium", 506, "bundled native binary (cannot be reviewed)", "Execution"),
     ("PSB-RF-DATA-PAYLOAD", "medium", 506, "an image or data file that carries code or extra data", "Defense Evasion"),
-    ("PSB-RF-TROJAN-SOURCE", "high", 1007, "bidirectional control character in source", "Defense Evasion"),
+    ("PSB-RF-TROJAN-SOURCE", "high", 1007, "bidirectional control character in source", "Defense Evasion", "medium"),
     ("PSB-RF-INVISIBLE-CHAR", "medium", 1007, "invisible zero-width character in source", "Defense Evasion"),
     ("PSB-RF-UNICODE-LOOKALIKE", "high", 1007, "identifier written with look-alike characters", "Defense Evasion", "medium"),
     ("PSB-RF-BYTECODE", "medium", 506, "ships compiled bytecode", "Defense Evasion"),
@@ -105,35 +106,69 @@ def lookalike_rules(path: str, data: bytes) -> list[Finding]:
     return out
 
 
-def text_rules(path: str, data: bytes) -> list[Finding]:
+#: Line ends as Python's tokenizer reads them (``str.splitlines`` also splits at U+2028 and
+#: other separators, which would number lines differently from the interpreter).
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+
+
+def string_interiors(data: bytes, tree: ast.Module) -> dict[int, str]:
+    """Lines wholly inside a multi-line string literal (neither its first nor its last line),
+    each with the quote character that opens that string."""
+    lines = _LINE_ENDS.split(data.decode("utf-8", errors="replace"))
+    raw = _LINE_ENDS.split(data.decode("latin-1"))  # col_offset counts UTF-8 bytes
+    formatted = {id(n) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for n in ast.walk(j)}
+    out: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
+                and node.end_lineno and node.end_lineno > node.lineno + 1
+                and id(node) not in formatted and node.lineno <= len(raw)):
+            opener = raw[node.lineno - 1][node.col_offset:].lstrip("rRbBuUfF")[:1]
+            if opener in ("'", '"'):
+                for number in range(node.lineno + 1, min(node.end_lineno, len(lines) + 1)):
+                    out[number] = opener
+    return out
+
+
+def text_rules(path: str, data: bytes, interiors: dict[int, str] | None = None) -> list[Finding]:
     """Trojan Source: bidirectional controls and invisible characters.
 
     One finding per rule and file, at the first line, counting the lines affected.
+    ``interiors`` (:func:`string_interiors`) are lines wholly inside a string: bidirectional
+    controls there reorder only the string's own text, unless the line holds the string's
+    quote character and could seem to close it (and make the code after it look quoted). A
+    file whose every such control is inert that way is flagged at the rule's lone severity.
     """
     if not (b"\xe2\x80" in data or b"\xe2\x81" in data or b"\xef\xbb\xbf" in data
             or b"\xe1\xa0\x8e" in data):
         return []  # every character we look for has one of these UTF-8 lead sequences
     text = data.decode("utf-8", errors="replace")
+    interiors = interiors or {}
     bidi: list[tuple[int, str]] = []
     invisible: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    inert = 0
+    for number, line in enumerate(_LINE_ENDS.split(text), start=1):
         hit = BIDI.search(line)
         if hit:
             bidi.append((number, hit.group()))
+            quote = interiors.get(number)
+            inert += bool(quote and quote not in line)
         probe = line[1:] if number == 1 and line.startswith("\ufeff") else line
         char = next(_invisible_hits(probe), None)
         if char:
             invisible.append((number, char))
     found = []
+    quoted = bool(bidi) and inert == len(bidi)
     for rule, hits, what in (
-        ("PSB-RF-TROJAN-SOURCE", bidi, "bidirectional control"
-         " {chars}: the code shown can differ from the code that runs (Trojan Source)"),
+        ("PSB-RF-TROJAN-SOURCE", bidi, "bidirectional control {chars}: "
+         + ("only inside string literals, where it reorders the string's own text"
+            if quoted else "the code shown can differ from the code that runs (Trojan Source)")),
         ("PSB-RF-INVISIBLE-CHAR", invisible, "invisible character {chars} in source"),
     ):
         if hits:
             chars = ", ".join(sorted({f"U+{ord(c):04X}" for _, c in hits}))
             lines = ", ".join(str(n) for n, _ in hits[:5]) + (", ..." if len(hits) > 5 else "")
-            found.append(finding(rule, path, hits[0][0], what.format(chars=chars) + f" (line {lines})."))
+            found.append(finding(rule, path, hits[0][0], what.format(chars=chars) + f" (line {lines}).",
+                                 lone=quoted and rule == "PSB-RF-TROJAN-SOURCE"))
     return found
 
 

@@ -10,7 +10,9 @@ summaries), never by parsing code there.
   never mentions (network, processes, ``exec``, secrets).
 - ``PSB-RF-SETUP-CHAIN``: install-time code imports a module of the target whose import-time
   code starts processes, uses the network or runs ``exec``: the same install-time path,
-  across two files.
+  across two files. ``exec`` weighs what it weighs in ``setup.py`` itself
+  (``PSB-RF-SETUP-EXEC``, medium): it is how build helpers read a version file (IPython's
+  ``setupbase.py`` runs ``IPython/core/release.py``), and what it runs is scanned on its own.
 
 Book page: ``book/checklist/anatomy``.
 """
@@ -30,7 +32,7 @@ RULES = register(
     ("PSB-RF-META-NO-DESCRIPTION", "low", 1357, "empty or placeholder description", "Initial Access"),
     ("PSB-RF-META-ZERO-VERSION", "medium", 1357, "version 0.0.0 or 0.0.1 with install hooks", "Initial Access"),
     ("PSB-RF-META-MISMATCH", "medium", 1357, "a single module whose code does what its description never says", "Initial Access"),
-    ("PSB-RF-SETUP-CHAIN", "high", 506, "install-time code imports a module that acts at import", "Execution"),
+    ("PSB-RF-SETUP-CHAIN", "high", 506, "install-time code imports a module that acts at import", "Execution", "medium"),
 )
 
 PLACEHOLDERS = frozenset({"", "unknown", "none", "todo", "tbd", "test", "testing", "description",
@@ -106,11 +108,13 @@ def scan_metadata(target: Target, info: object, findings: Sequence[Finding],
                 continue
             early = [(kind, ln) for kind, ln, e in capabilities.get(found, ()) if e and kind != "secrets"]
             if early:
-                kind, ln = early[0]
+                acts = [k for k, _ in early if k != "exec"]
+                kind, ln = next(((k, n) for k, n in early if k != "exec"), early[0])
                 out.append(finding("PSB-RF-SETUP-CHAIN", path, line,
                                    f"{path} imports {module} at install time, and {found} "
                                    f"{'starts a process' if kind == 'process' else 'uses the network' if kind == 'network' else 'runs exec/eval'}"
-                                   f" when imported (line {ln}): install-time code in another file."))
+                                   f" when imported (line {ln}): install-time code in another file.",
+                                   lone=not acts))
     installs = sorted({f.rule_id for f in [*findings, *out] if f.rule_id in INSTALL_RULES})
     name = getattr(info, "name", None)
     version = (getattr(info, "version", None) or "").strip()
