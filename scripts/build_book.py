@@ -134,33 +134,68 @@ def _execute(page: Page, timeout: int | None, allow_errors: bool) -> Executed:
 
 
 #: In the cache's folder (deleting the cache deletes it): the SHA-256 of each page's file as
-#: it was when its outputs were last found or put in the cache.
+#: it was when its outputs were last found or put in the cache, and of the library.
 MANIFEST = "build_book.json"
+#: The manifest's entry for the pysecbook the pages' kernels import.
+LIBRARY = "<pysecbook>"
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def unchanged_since_cached(source: Path, cache_path: Path) -> bool:
-    """True when the table of contents and every page it names are byte for byte what they
-    were when all their outputs were last in the cache: then there is nothing to execute, and
-    nothing to read, parse or look up (a no-change rebuild skips the notebook reader, the
-    sqlite cache and their imports). Should the cache have lost a record since, Sphinx
-    executes that page itself, strictly: only time is at stake, never the result."""
+def library_digest() -> str:
+    """One SHA-256 over the files of the pysecbook package the kernels import (the editable
+    install: ``src/pysecbook``). jupyter-cache keys a page by its own cells, so without this
+    an edit to the library would leave every page showing what the old code printed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pysecbook")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    h = hashlib.sha256()
+    for root in map(Path, roots):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _state(source: Path, library: str) -> dict[str, str]:
+    files = [source / "_toc.yml", source / "_config.yml", *toc_files(source)]
+    return {LIBRARY: library, **{str(f.relative_to(source)): _digest(f) for f in files}}
+
+
+def _known(cache_path: Path) -> dict[str, str]:
     try:
         known = json.loads((cache_path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    files = [source / "_toc.yml", source / "_config.yml", *toc_files(source)]
-    return known == {str(f.relative_to(source)): _digest(f) for f in files}
+        return {}
+    return known if isinstance(known, dict) else {}
 
 
-def remember(source: Path, cache_path: Path) -> None:
-    files = [source / "_toc.yml", source / "_config.yml", *toc_files(source)]
-    (cache_path / MANIFEST).write_text(
-        json.dumps({str(f.relative_to(source)): _digest(f) for f in files}, indent=0),
-        encoding="utf-8")
+def unchanged_since_cached(source: Path, cache_path: Path, library: str) -> bool:
+    """True when the table of contents, every page it names and the library are byte for
+    byte what they were when all the pages' outputs were last in the cache: then there is
+    nothing to execute, and nothing to read, parse or look up (a no-change rebuild skips the
+    notebook reader, the sqlite cache and their imports). Should the cache have lost a record
+    since, Sphinx executes that page itself, strictly: only time is at stake, never the
+    result."""
+    return _known(cache_path) == _state(source, library)
+
+
+def forget_if_library_changed(cache: Any, cache_path: Path, library: str) -> int:
+    """Remove every cached page when the library differs from the one they last ran with:
+    each page may print otherwise now. Returns how many were removed."""
+    if _known(cache_path).get(LIBRARY, library) == library:
+        return 0
+    records = cache.list_cache_records()
+    for record in records:
+        cache.remove_cache(record.pk)
+    return len(records)
+
+
+def remember(source: Path, cache_path: Path, library: str) -> None:
+    (cache_path / MANIFEST).write_text(json.dumps(_state(source, library), indent=0),
+                                       encoding="utf-8")
 
 
 def pre_execute(source: Path, build: Path, jobs: int) -> int:
@@ -170,13 +205,17 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
         print("build_book: execute_notebooks is not 'cache'; Sphinx executes the pages itself")
         return 0
     cache_path = Path(config.get("nb_execution_cache_path") or build / ".jupyter_cache")
-    if unchanged_since_cached(source, cache_path):
+    library = library_digest()
+    if unchanged_since_cached(source, cache_path, library):
         print("build_book: no page changed since every page was in the cache", flush=True)
         return 0
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(str(cache_path))
+    if forgotten := forget_if_library_changed(cache, cache_path, library):
+        print(f"build_book: pysecbook changed since the pages ran: {forgotten} cached "
+              "page(s) to run again", flush=True)
     pages = notebook_pages(source, config)
     last = {r.uri: float(r.data.get("execution_seconds") or 0)
             for r in cache.list_cache_records()}
@@ -189,7 +228,7 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
             stale.append(page)
     if not stale:
         print(f"build_book: all {len(pages)} executable pages are in the cache", flush=True)
-        remember(source, cache_path)
+        remember(source, cache_path, library)
         cache._db.dispose()  # noqa: SLF001 - as below: no sqlite connection across a fork
         return 0
     # The longest first (by their last run; never-run pages by their number of cells), so
@@ -225,7 +264,7 @@ def pre_execute(source: Path, build: Path, jobs: int) -> int:
     for failed in failures:
         print(f"\nERROR: executing {failed.rel} failed: {failed.error}", file=sys.stderr)
     if not failures:
-        remember(source, cache_path)
+        remember(source, cache_path, library)
     # Sphinx forks its parallel readers next: no sqlite connection may cross a fork.
     if cache._db is not None:  # noqa: SLF001 - jupyter-cache opens its engine lazily
         cache._db.dispose()  # noqa: SLF001

@@ -166,3 +166,40 @@ def test_every_risk_card_shows_its_attack(built_site) -> None:  # type: ignore[n
             # Pygments puts the blank after "def" in a span of its own.
             assert re.search(rf'<span class="k">def</span>(?:<span class="w">\s*</span>|\s)'
                              rf'<span class="nf">{name}</span>', html), (page, name)
+
+
+def _build_book_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+    import sys
+
+    from site_build import BUILD_BOOK
+
+    spec = importlib.util.spec_from_file_location("build_book_under_test", BUILD_BOOK)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]  # its dataclasses look it up
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_a_library_change_runs_every_cached_page_again(tmp_path: Path) -> None:
+    """Pages import pysecbook: jupyter-cache keys a page by its own cells, so after an edit
+    to the library the build must not show what the old code printed."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    bb = _build_book_module()
+    digest = bb.library_digest()
+    assert len(digest) == 64 and digest == bb.library_digest()
+    bb.remember(ROOT, tmp_path, digest)
+    assert bb.unchanged_since_cached(ROOT, tmp_path, digest)
+    assert not bb.unchanged_since_cached(ROOT, tmp_path, "0" * 64)
+
+    cache = get_cache(str(tmp_path / "cache"))
+    page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    page.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cache.cache_notebook_bundle(CacheBundleIn(page, str(tmp_path / "page.md")), check_validity=False)
+    assert bb.forget_if_library_changed(cache, tmp_path, digest) == 0  # same library: kept
+    assert len(cache.list_cache_records()) == 1
+    assert bb.forget_if_library_changed(cache, tmp_path, "0" * 64) == 1
+    assert cache.list_cache_records() == []
