@@ -335,3 +335,14 @@ def test_a_native_executable_over_the_size_limit_is_a_native_binary_not_a_gap(gu
     node = target.file("demo/driver/node")
     assert node is not None and node.truncated and len(node.data) < len(elf)
     assert [f.path for f in outcome.findings if f.rule_id == "PSB-RF-NATIVE-BINARY"] == ["demo/driver/node"]
+
+
+@pytest.mark.timeout(30)
+def test_a_start_up_file_that_cannot_be_read_blocks(guard: Guard) -> None:
+    # A .pth file runs at every interpreter start once the wheel is installed, imported by
+    # nobody: too large to read, it is no mere gap. A large module is one.
+    big = b"import os\n" + b"#" * (2**20 + 10) + b"\n"
+    spec = fx.make_wheel(guard.tmp_path / "fixtures", {
+        "demo/__init__.py": b"", "demo_boot.pth": big, "demo/table.py": big})
+    _, outcome = read_and_scan(spec, guard, **SMALL)
+    assert {u.path: u.blocks for u in outcome.unscanned} == {"demo_boot.pth": True, "demo/table.py": False}

@@ -96,9 +96,9 @@ class M2(_Must):
         adds the red flags of malicious packages: code run at install time, ``.pth`` files,
         ``exec`` of decoded data, hidden Unicode, bytecode that differs from its source, and
         every attempt of the target to silence the scan. A red flag at or above the
-        ``--fail-on`` severity (default: high), or a file that could not be scanned, fails
-        the check, and so does a file that could not be scanned when it runs at build or
-        install time (or part of the target was never read). Any other file that could not be
+        ``--fail-on`` severity (default: high) fails the check, and so does a file that could
+        not be scanned when it runs without anyone importing it (at build or install time, or
+        at every interpreter start), or when part of the target was never read. Any other file that could not be
         scanned (a test fixture that is not valid Python on this interpreter, a file past the
         scanner's deadline) leaves the check to a person: an incomplete scan is not a pass,
         and not evidence either. A Bandit finding in someone else's code is a question for a

@@ -29,6 +29,7 @@ from pysecbook.checker.scan.model import (
     Unscanned,
 )
 from pysecbook.checker.scan.plan import install_time_paths, is_python_source, plan
+from pysecbook.checker.scan.rules.files import starts_with_the_interpreter
 from pysecbook.checker.scan.pool import FILE_TIMEOUT, Failed, cpu_count, run_tasks
 from pysecbook.checker.scan.targets import open_target
 from pysecbook.checker.scan.targets.project import project_info
@@ -108,10 +109,12 @@ def scan(target: Target, *, jobs: int | None = None,
 
     run_tasks(worker, [job for _, job in work], workers=jobs or cpu_count(),
               on_result=on_result, file_timeout=file_timeout, deadline=deadline)
-    # A gap in code that runs at build or install time is no mere gap (model.Unscanned).
+    # A gap in code that runs with nobody importing it, at build or install time or at every
+    # interpreter start, is no mere gap (model.Unscanned).
     early = install_time_paths(target, unread=[u.path for u in outcome.unscanned])
-    outcome.unscanned = [u if u.blocks or u.path not in early else Unscanned(u.path, u.reason, True)
-                         for u in outcome.unscanned]
+    outcome.unscanned = [
+        u if u.blocks or not (u.path in early or starts_with_the_interpreter(u.path))
+        else Unscanned(u.path, u.reason, True) for u in outcome.unscanned]
     if target.kind == "directory" and target.root and os.path.lexists(os.path.join(target.root, ".git")):
         def on_head(_: int, result: HeadCommit | Failed) -> None:
             outcome.head_commit = result if isinstance(result, HeadCommit) else HeadCommit(None, result.reason)

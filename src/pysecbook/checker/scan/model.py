@@ -40,8 +40,9 @@ class Unscanned:
     could not judge (a test fixture that is not valid Python on this interpreter, a file
     past the scanner's deadline): nobody can tell from this scan whether it is dangerous, so
     a person must read it. A gap ``blocks`` when it is itself reason not to go on: code that
-    runs when the package is built or installed, or a part of the target that was never
-    read at all (the archive stopped in the middle), which may hold anything.
+    runs with nobody importing it (when the package is built or installed, or at every
+    interpreter start: a ``.pth`` file, ``sitecustomize``), or a part of the target that was
+    never read at all (the archive stopped in the middle), which may hold anything.
     """
 
     path: str

@@ -251,12 +251,18 @@ def installed_path(path: str) -> str:
     return _SITE_PACKAGES_DATA.sub("", path, count=1)
 
 
+def starts_with_the_interpreter(path: str) -> bool:
+    """A file the interpreter runs at every start once installed, without any import: a
+    ``.pth`` file, or a ``sitecustomize``/``usercustomize`` module in site-packages."""
+    return path.endswith(".pth") or installed_path(path) in (
+        "sitecustomize.py", "usercustomize.py", "src/sitecustomize.py", "src/usercustomize.py")
+
+
 def scan_layout(files: Iterable[SourceFile]) -> list[Finding]:
     """Red flags about which files the target ships (start-up modules at the top level)."""
     found = []
     for f in files:
-        if installed_path(f.path) in ("sitecustomize.py", "usercustomize.py", "src/sitecustomize.py",
-                                      "src/usercustomize.py"):
+        if starts_with_the_interpreter(f.path) and not f.path.endswith(".pth"):
             found.append(finding("PSB-RF-STARTUP-FILE", f.path, None,
                                  f"{f.path.rsplit('/', 1)[-1]} installed into site-packages "
                                  "runs at every interpreter start."))
