@@ -167,3 +167,28 @@ def test_no_detection_fails_on_any_source_of_the_project(monkeypatch: pytest.Mon
     assert len(files) > 100
     assert mgr.skipped == [] and errors == []
     assert {r.test_id for r in mgr.results} >= {"PSB601", "PSB701"}  # the insecure examples
+
+
+def test_the_kept_walks_answer_as_the_plain_walk() -> None:
+    """``has_call`` and ``local_nodes`` keep their answers on the nodes, bottom up: over this
+    project's own sources, asked in any order, they answer what a fresh walk answers."""
+    import ast
+    import random
+    from pathlib import Path
+
+    from pysecbook.checker.detections._nodes import has_call, local_nodes, walk_local
+
+    rng = random.Random(0)
+    sources = sorted(Path(__file__).resolve().parents[2].joinpath("src").rglob("*.py"))
+    checked = 0
+    for path in sources[:60]:
+        tree = ast.parse(path.read_bytes())
+        nodes = [n for n in ast.walk(tree) if isinstance(n, ast.stmt | ast.expr)]
+        expected = {id(n): (any(isinstance(m, ast.Call) for m in [n, *walk_local(n)]),
+                            tuple(walk_local(n))) for n in nodes}
+        rng.shuffle(nodes)
+        for n in nodes:
+            assert has_call(n) == expected[id(n)][0], (path, n.lineno)
+            assert local_nodes(n) == expected[id(n)][1]
+            checked += 1
+    assert checked > 10_000

@@ -41,6 +41,38 @@ def walk_local(node: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(child))
 
 
+def local_nodes(node: ast.AST) -> tuple[ast.AST, ...]:
+    """:func:`walk_local` of ``node``, computed once per node and kept on it, as Bandit keeps
+    its own notes on the nodes of the one tree it builds per file: several detections walk
+    the same function, some once per loop in it."""
+    cached = getattr(node, "_pysecbook_local", None)
+    if cached is None:
+        cached = tuple(walk_local(node))
+        node._pysecbook_local = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def has_call(node: ast.AST) -> bool:
+    """Whether ``node`` is a call or :func:`walk_local` of it yields one, in time linear in the
+    whole tree however often it is asked: each node keeps the answer for what is under it,
+    so a statement nested ten deep is not walked again for each statement around it."""
+    if isinstance(node, ast.Call):
+        return True
+    pending = [(child, False) for child in ast.iter_child_nodes(node)]
+    while pending:  # post-order, without recursion: the target chose the nesting depth
+        child, ready = pending.pop()
+        if hasattr(child, "_pysecbook_call"):
+            continue
+        if isinstance(child, (ast.Call, *SCOPES)) or ready:
+            child._pysecbook_call = isinstance(child, ast.Call) or (  # type: ignore[attr-defined]
+                not isinstance(child, SCOPES)
+                and any(c._pysecbook_call for c in ast.iter_child_nodes(child)))  # type: ignore[attr-defined]
+            continue
+        pending.append((child, True))
+        pending.extend((c, False) for c in ast.iter_child_nodes(child))
+    return any(c._pysecbook_call for c in ast.iter_child_nodes(node))  # type: ignore[attr-defined]
+
+
 def statement_lists(node: ast.AST) -> Iterator[list[ast.stmt]]:
     """The statement lists a compound statement owns directly (body, orelse, finalbody...)."""
     for name in ("body", "orelse", "finalbody"):

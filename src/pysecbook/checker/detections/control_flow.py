@@ -12,7 +12,7 @@ from pysecbook.checker.detections import Detection
 from pysecbook.checker.detections._nodes import (
     dotted,
     source_lines,
-    walk_local,
+    local_nodes,
     written_in_parentheses,
 )
 
@@ -170,22 +170,28 @@ def _bound_before(function: ast.AST, name: str, line: int) -> bool:
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     if any(p is not None and p.arg == name for p in params):
         return True
-    for node in walk_local(function):
+    targets = _loop_targets(function)
+    for node in local_nodes(function):
         if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store) \
-                and node.lineno < line and not _is_loop_target(function, node):
+                and node.lineno < line and id(node) not in targets:
             return True
     return False
 
 
-def _is_loop_target(function: ast.AST, name_node: ast.Name) -> bool:
-    return any(isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension))
-               and any(t is name_node for t in ast.walk(n.target))
-               for n in walk_local(function))
+def _loop_targets(function: ast.AST) -> frozenset[int]:
+    """The ids of every node a loop or comprehension of ``function`` binds (kept on it)."""
+    cached = getattr(function, "_pysecbook_loop_targets", None)
+    if cached is None:
+        cached = frozenset(id(t) for n in local_nodes(function)
+                           if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension))
+                           for t in ast.walk(n.target))
+        function._pysecbook_loop_targets = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _read_after(function: ast.AST, name: str, end: int) -> ast.Name | None:
     """The first read of ``name`` after line ``end``, unless the name is rebound before it."""
-    later = sorted((n for n in walk_local(function) if isinstance(n, ast.Name) and n.id == name
+    later = sorted((n for n in local_nodes(function) if isinstance(n, ast.Name) and n.id == name
                     and n.lineno > end), key=lambda n: (n.lineno, n.col_offset))
     for node in later:
         if isinstance(node.ctx, ast.Store):
@@ -198,7 +204,7 @@ def _read_after(function: ast.AST, name: str, end: int) -> ast.Name | None:
 def pysecbook_loop_overwrites_name(context):  # type: ignore[no-untyped-def]
     """``def f(user): for user in team: ...; use(user)``: ``user`` is now the last member."""
     function = context.node
-    for loop in walk_local(function):
+    for loop in local_nodes(function):
         if not isinstance(loop, (ast.For, ast.AsyncFor)) or not isinstance(loop.target, ast.Name):
             continue
         name = loop.target.id

@@ -10,7 +10,15 @@ from __future__ import annotations
 import ast
 
 from pysecbook.checker.detections import Detection
-from pysecbook.checker.detections._nodes import SCOPES, constant, dotted, qualified, walk_local
+from pysecbook.checker.detections._nodes import (
+    SCOPES,
+    constant,
+    dotted,
+    has_call,
+    local_nodes,
+    qualified,
+    walk_local,
+)
 
 BROAD_EXCEPT_ALLOWS = Detection(
     id="PSB301",
@@ -174,7 +182,7 @@ def pysecbook_state_without_finally(context):  # type: ignore[no-untyped-def]
                             f"{first}.", lineno=set_at.lineno)
                 pending[name] = (flag, statement, False)
                 continue
-            if any(isinstance(n, ast.Call) for n in [statement, *walk_local(statement)]):
+            if has_call(statement):
                 pending = {k: (f, s, True) for k, (f, s, _) in pending.items()}
     return None
 
@@ -313,7 +321,7 @@ def pysecbook_fd_never_closed(context):  # type: ignore[no-untyped-def]
     """An ``int`` file descriptor is not garbage-collected: forget it and it stays open."""
     function = context.node
     aliases = context.import_aliases
-    nodes = list(walk_local(function))
+    nodes = local_nodes(function)
     for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call) \
                 and qualified(node.value.func, aliases) == "tempfile.mkstemp":

@@ -44,7 +44,6 @@ from pysecbook.checker.scan.rules.files import (
     native_kind,
     scan_layout,
     scan_other,
-    string_interiors,
     text_rules,
 )
 from pysecbook.checker.scan.rules.registry import RULES, TACTICS, Rule, finding
@@ -71,8 +70,7 @@ def analyse_python(path: str, data: bytes, tree: ast.Module | None, *,
                    install_time: bool = False) -> Analysis:
     """The red flags of one Python file from its syntax tree (``None``: it did not parse, and
     only the text rules run), and a summary of its capabilities."""
-    interiors = string_interiors(data, tree) if tree is not None else None
-    result = Analysis(findings=text_rules(path, data, interiors) + lookalike_rules(path, data))
+    result = Analysis(findings=text_rules(path, data, tree) + lookalike_rules(path, data))
     if tree is None:
         return result
     facts = read_facts(path, tree, install_time)

@@ -129,20 +129,21 @@ def string_interiors(data: bytes, tree: ast.Module) -> dict[int, str]:
     return out
 
 
-def text_rules(path: str, data: bytes, interiors: dict[int, str] | None = None) -> list[Finding]:
+def text_rules(path: str, data: bytes, tree: ast.Module | None = None) -> list[Finding]:
     """Trojan Source: bidirectional controls and invisible characters.
 
-    One finding per rule and file, at the first line, counting the lines affected.
-    ``interiors`` (:func:`string_interiors`) are lines wholly inside a string: bidirectional
-    controls there reorder only the string's own text, unless the line holds the string's
-    quote character and could seem to close it (and make the code after it look quoted). A
-    file whose every such control is inert that way is flagged at the rule's lone severity.
+    One finding per rule and file, at the first line, counting the lines affected. With the
+    file's syntax ``tree``, a line wholly inside a string (:func:`string_interiors`) is told
+    apart: bidirectional controls there reorder only the string's own text, unless the line
+    holds the string's quote character and could seem to close it (and make the code after
+    it look quoted). A file whose every such control is inert that way is flagged at the
+    rule's lone severity.
     """
     if not (b"\xe2\x80" in data or b"\xe2\x81" in data or b"\xef\xbb\xbf" in data
             or b"\xe1\xa0\x8e" in data):
         return []  # every character we look for has one of these UTF-8 lead sequences
     text = data.decode("utf-8", errors="replace")
-    interiors = interiors or {}
+    interiors = string_interiors(data, tree) if tree is not None and BIDI.search(text) else {}
     bidi: list[tuple[int, str]] = []
     invisible: list[tuple[int, str]] = []
     inert = 0
