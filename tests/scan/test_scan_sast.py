@@ -59,3 +59,33 @@ def test_nosec_inside_a_long_literal_still_counts() -> None:
     assert [f.line for f in honoured.findings if f.test_id == "B602"] == [405]
     assert honoured.nosec == 1
     assert [f.line for f in ignored.findings if f.test_id == "B602"] == [404, 405]
+
+
+def as_tuples(result: sast.ScanResult) -> list[tuple]:
+    return [(f.test_id, f.line, f.severity, f.confidence, f.message) for f in result.findings]
+
+
+def test_bandit_walks_the_tree_it_is_given_and_finds_the_same() -> None:
+    import ast
+    from pathlib import Path
+
+    sources = sorted(Path(sast.__file__).resolve().parents[2].rglob("*.py"))[:40]
+    sources += [Path(__file__)]
+    for path in sources:
+        data = path.read_bytes()
+        tree = ast.parse(data)
+        given = sast.scan_bytes(data, str(path), ignore_nosec=True, tree=tree)
+        assert as_tuples(given) == as_tuples(sast.scan_bytes(data, str(path), ignore_nosec=True))
+        assert any(hasattr(n, "_bandit_parent") for n in ast.walk(tree))  # it was this tree
+
+
+def test_the_tree_serves_its_own_source_once_and_nothing_after() -> None:
+    import ast
+
+    risky = b"import subprocess\nsubprocess.call('ls', shell=True)\n"
+    tree = ast.parse(risky)
+    assert "B602" in {f.test_id for f in sast.scan_bytes(risky, "r.py", tree=tree).findings}
+    assert getattr(sast._given, "value", None) is None
+    # The next source parses on its own, whatever came before it.
+    assert [f.test_id for f in sast.scan_bytes(b"x = 1\n", "x.py").findings] == []
+    assert "B602" in {f.test_id for f in sast.scan_bytes(risky, "r.py").findings}

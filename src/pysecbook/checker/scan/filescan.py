@@ -157,14 +157,18 @@ def scan_source(job: SourceJob) -> FileResult:
     if text is None:
         return FileResult(findings=rules.text_rules(job.path, job.data), unscanned=why)
     tree, why_not = _parse(job.data, job.path)
-    bandit = sast.scan_bytes(job.data, job.path, ignore_nosec=not job.honour_nosec)
+    # Our rules read the tree first, as parsed; Bandit then walks the same tree (one parse
+    # per file) and leaves notes of its own on the nodes.
+    analysis = rules.analyse_python(job.path, job.data, tree, install_time=job.install_time)
+    imports = imports_of(tree) if tree is not None else []
+    literal_setup = setup_kwargs(tree) if tree is not None and job.setup_file else None
+    bandit = sast.scan_bytes(job.data, job.path, ignore_nosec=not job.honour_nosec, tree=tree)
     result = FileResult(findings=[
         Finding(rule_id=f.test_id, source="bandit", path=job.path, line=f.line,
                 severity=f.severity.lower(), confidence=f.confidence.lower(), cwe=f.cwe,
                 message=f.message)
         for f in bandit.findings
     ])
-    analysis = rules.analyse_python(job.path, job.data, tree, install_time=job.install_time)
     flags = analysis.findings
     comments = nosec_comments(text)
     result.nosec = comments
@@ -177,10 +181,8 @@ def scan_source(job: SourceJob) -> FileResult:
         result.findings.append(_refused_nosec(job.path, comments, job.install_time))
     result.findings += flags
     result.capabilities = analysis.capabilities
-    if tree is not None:
-        result.imports = imports_of(tree)
-        if job.setup_file:
-            result.setup_kwargs = setup_kwargs(tree)
+    result.imports = imports
+    result.setup_kwargs = literal_setup
     if why_not is not None:
         result.unscanned = why_not
     elif bandit.skipped:

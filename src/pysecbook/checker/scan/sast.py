@@ -3,14 +3,20 @@
 The checker scans archive members in memory, and the book's pages show what Bandit says about
 each example (:mod:`pysecbook.teaching.sast`). Bandit's only stable interface is its command
 line; this module uses its ``BanditManager`` at the exact version pinned in
-``requirements.txt`` and keeps that use in one place.
+``requirements.txt`` and keeps that use in one place, with two adjustments that change no
+result, each tested against Bandit's own behaviour: the ``# nosec`` lookup in constant time
+per node (:func:`nosec_for_lines`), and the syntax tree the scan already built handed to
+Bandit instead of a second parse (:class:`_AstWithGivenTree`).
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import io
 import logging
+import threading
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +83,40 @@ def _install_nosec_lookup() -> None:
     b_utils.get_nosec = nosec_for_lines
 
 
+#: The syntax tree the caller already has for the source Bandit is about to parse (per thread).
+_given = threading.local()
+
+
+class _AstWithGivenTree(types.ModuleType):
+    """The :mod:`ast` module as Bandit's node visitor sees it, except that ``parse`` hands back
+    the tree the caller already built for the very same source (:func:`scan_bytes`'s
+    ``tree``): the scan parsed every file once for its own rules, and Bandit would parse it
+    again. Any other source is parsed as usual. Every other name is the real module's,
+    copied in (the visitor reads ``ast.Expr`` and the like at every node: a lookup through
+    ``__getattr__`` would cost what the saved parse gains)."""
+
+    def __init__(self) -> None:
+        super().__init__("ast")
+        self.__dict__.update({k: v for k, v in vars(ast).items() if k != "parse"})
+
+    @staticmethod
+    def parse(source: Any, *args: Any, **kwargs: Any) -> Any:
+        given = getattr(_given, "value", None)
+        if given is not None and not args and not kwargs and given[0] == source:
+            _given.value = None
+            return given[1]
+        return ast.parse(source, *args, **kwargs)
+
+
+def _install_tree_handoff() -> None:
+    """Bandit's node visitor (the pinned version) parses with ``ast.parse(data)`` through its
+    module's ``ast`` name: give it :class:`_AstWithGivenTree`, in this process only."""
+    from bandit.core import node_visitor as b_node_visitor
+
+    if not isinstance(b_node_visitor.ast, _AstWithGivenTree):
+        b_node_visitor.ast = _AstWithGivenTree()
+
+
 @functools.lru_cache(maxsize=2)
 def _manager(ignore_nosec: bool = False):  # type: ignore[no-untyped-def]
     from bandit.core import config as b_config
@@ -84,15 +124,19 @@ def _manager(ignore_nosec: bool = False):  # type: ignore[no-untyped-def]
 
     logging.getLogger("bandit").setLevel(logging.CRITICAL)
     _install_nosec_lookup()
+    _install_tree_handoff()
     return b_manager.BanditManager(
         b_config.BanditConfig(), "file", quiet=True, ignore_nosec=ignore_nosec
     )
 
 
-def scan_bytes(data: bytes, name: str = "<source>", *, ignore_nosec: bool = False) -> ScanResult:
+def scan_bytes(data: bytes, name: str = "<source>", *, ignore_nosec: bool = False,
+               tree: ast.Module | None = None) -> ScanResult:
     """Run every Bandit test on ``data`` (Python source) and return what it found.
 
     ``# nosec`` comments are honoured, as Bandit does, unless ``ignore_nosec`` is true.
+    ``tree`` is ``ast.parse(data)``, when the caller has it: Bandit then uses it rather than
+    parsing again, and leaves notes of its own on its nodes (``_bandit_parent``...).
     """
     # Bandit tokenizes the whole file to find "nosec" comments; its pattern is case-sensitive,
     # so a file without the word has none, and skipping that pass changes no result.
@@ -100,7 +144,11 @@ def scan_bytes(data: bytes, name: str = "<source>", *, ignore_nosec: bool = Fals
     mgr.results = []
     mgr.skipped = []
     files = [name]
-    mgr._parse_file(name, io.BytesIO(data), files)  # noqa: SLF001 - see module docstring
+    _given.value = (data, tree) if tree is not None else None
+    try:
+        mgr._parse_file(name, io.BytesIO(data), files)  # noqa: SLF001 - see module docstring
+    finally:
+        _given.value = None
     skipped = mgr.skipped[0][1] if mgr.skipped else None
     metrics = mgr.metrics.data.pop(name, {})  # per-file block; popped so a long scan stays small
     nosec = int(metrics.get("nosec", 0)) + int(metrics.get("skipped_tests", 0))
