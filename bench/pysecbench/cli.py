@@ -68,6 +68,8 @@ def kept_sections(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     date = old.get("machine", {}).get("date", "an earlier run")
-    return {name: dict(section, kept_from=date) for name, section in old.items()
+    # A section kept once keeps the date it was measured: a second --keep run still has it.
+    return {name: dict(section, kept_from=section.get("kept_from") or date)
+            for name, section in old.items()
             if isinstance(section, dict) and name not in ("machine", "targets", "why")
-            and not section.get("skipped") and not section.get("kept_from")}
+            and not section.get("skipped")}

@@ -144,6 +144,10 @@ def test_keep_carries_earlier_sections_over_marked_with_their_date(tmp_path: Pat
     text = report.render_markdown(data, parts)
     assert "Not measured in this run: kept from the run of 2026-01-01 00:00 UTC." in text
     assert "| check / bandit, Django tree | <= 0.60x | 0.80x | not met | +0.20x |" in text
+    # Kept again by a later --keep run, it keeps the date it was measured, not the later one.
+    again = {**_report(), **kept, "machine": {"date": "2026-02-02 00:00 UTC"}}
+    (tmp_path / "report.json").write_text(json.dumps(again), encoding="utf-8")
+    assert kept_sections(tmp_path / "report.json")["checker"]["kept_from"] == "2026-01-01 00:00 UTC"
 
 
 def test_the_lock_section_renders_its_figures() -> None:
