@@ -123,6 +123,14 @@ CASES: list[tuple[str, dict[str, bytes], tuple[str, int | None, str], dict[str, 
      (PY, 4, "high"),
      {PY: b"import ctypes\ndef save(blob):\n    open('/tmp/x.dll', 'wb').write(blob)\n"
           b"def load():\n    return ctypes.CDLL('libm.so.6')\n"}, set()),
+    # A link to a binary writes no bytes: setuptools' tests link its own launcher and run it.
+    ("PSB-RF-NATIVE-DROP",
+     {PY: b"import shutil, subprocess\ndef go(blob):\n    shutil.copyfile(blob, '/tmp/tool.exe')\n"
+          b"    subprocess.Popen(['/tmp/tool.exe'])\n"},
+     (PY, 4, "high"),
+     {PY: b"import pathlib, subprocess\ndef go(tmp, launcher):\n"
+          b"    pathlib.Path('/tmp/foo.exe').symlink_to(launcher)\n"
+          b"    subprocess.Popen(['/tmp/foo.exe'])\n"}, set()),
     ("PSB-RF-SHELLCODE",
      {PY: b"import ctypes\nk = ctypes.windll.kernel32\np = k.VirtualAlloc(0, 4096, 0x3000, 0x40)\n"
           b"ctypes.memmove(p, b'\\xc3', 1)\nk.CreateThread(0, 0, p, 0, 0, 0)\n"},

@@ -29,6 +29,11 @@ def _last(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
+def _links(write) -> bool:  # type: ignore[no-untyped-def]
+    """The write is a symbolic or hard link (``Path.symlink_to``, ``os.symlink``, ``os.link``)."""
+    return _last(write.call.name) in ("symlink_to", "hardlink_to", "symlink", "link")
+
+
 def check(f: Facts, caps: Capabilities) -> list[Finding]:
     out: list[Finding] = []
     path = f.path
@@ -75,8 +80,10 @@ def check(f: Facts, caps: Capabilities) -> list[Finding]:
                                f"{c.name}() records keystrokes.", lone=True))
     loads = [c for c in f.calls if c.name in C.NATIVE_LOADS or _last(c.name) in C.NATIVE_LOAD_METHODS
              or c.name in ("os.startfile",)]
-    dropped = [w for w in caps.writes if w.target.lower().endswith(C.NATIVE_SUFFIXES_WRITE)
-               or w.content & {"decoded", "fetched"}]
+    # A link writes no bytes: running a binary through one is running it where it lies, as
+    # running a bundled binary in place is (setuptools' tests link its own launcher).
+    dropped = [w for w in caps.writes if not _links(w)
+               and (w.target.lower().endswith(C.NATIVE_SUFFIXES_WRITE) or w.content & {"decoded", "fetched"})]
     runs = [*loads, *(p.call for p in caps.processes)]
     pair = next(((w, r) for w in dropped for r in runs if same_file(f, w, r)), None)
     if pair:
