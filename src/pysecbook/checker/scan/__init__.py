@@ -124,7 +124,7 @@ def scan(target: Target, *, jobs: int | None = None,
     # Metadata heuristics and cross-file correlation: on data, in this process.
     outcome.findings.extend(rules.metadata.scan_metadata(
         target, project_info(target, outcome.setup_kwargs), outcome.findings, outcome.imports,
-        outcome.capabilities, install_time_paths(target)))
+        outcome.capabilities, early))
     outcome.findings.sort(key=lambda f: (f.path, f.line or 0, f.rule_id))
     outcome.unscanned.sort(key=lambda u: u.path)
     return outcome
