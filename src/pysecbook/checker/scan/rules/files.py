@@ -114,7 +114,6 @@ _LINE_ENDS = re.compile(r"\r\n|\r|\n")
 def string_interiors(data: bytes, tree: ast.Module) -> dict[int, str]:
     """Lines wholly inside a multi-line string literal (neither its first nor its last line),
     each with the quote character that opens that string."""
-    lines = _LINE_ENDS.split(data.decode("utf-8", errors="replace"))
     raw = _LINE_ENDS.split(data.decode("latin-1"))  # col_offset counts UTF-8 bytes
     formatted = {id(n) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for n in ast.walk(j)}
     out: dict[int, str] = {}
@@ -124,7 +123,7 @@ def string_interiors(data: bytes, tree: ast.Module) -> dict[int, str]:
                 and id(node) not in formatted and node.lineno <= len(raw)):
             opener = raw[node.lineno - 1][node.col_offset:].lstrip("rRbBuUfF")[:1]
             if opener in ("'", '"'):
-                for number in range(node.lineno + 1, min(node.end_lineno, len(lines) + 1)):
+                for number in range(node.lineno + 1, min(node.end_lineno, len(raw) + 1)):
                     out[number] = opener
     return out
 
@@ -252,18 +251,23 @@ def installed_path(path: str) -> str:
     return _SITE_PACKAGES_DATA.sub("", path, count=1)
 
 
+def is_startup_module(path: str) -> bool:
+    """A ``sitecustomize``/``usercustomize`` module that lands in site-packages."""
+    return installed_path(path) in ("sitecustomize.py", "usercustomize.py",
+                                    "src/sitecustomize.py", "src/usercustomize.py")
+
+
 def starts_with_the_interpreter(path: str) -> bool:
     """A file the interpreter runs at every start once installed, without any import: a
-    ``.pth`` file, or a ``sitecustomize``/``usercustomize`` module in site-packages."""
-    return path.endswith(".pth") or installed_path(path) in (
-        "sitecustomize.py", "usercustomize.py", "src/sitecustomize.py", "src/usercustomize.py")
+    ``.pth`` file, or a start-up module (:func:`is_startup_module`)."""
+    return path.endswith(".pth") or is_startup_module(path)
 
 
 def scan_layout(files: Iterable[SourceFile]) -> list[Finding]:
     """Red flags about which files the target ships (start-up modules at the top level)."""
     found = []
     for f in files:
-        if starts_with_the_interpreter(f.path) and not f.path.endswith(".pth"):
+        if is_startup_module(f.path):
             found.append(finding("PSB-RF-STARTUP-FILE", f.path, None,
                                  f"{f.path.rsplit('/', 1)[-1]} installed into site-packages "
                                  "runs at every interpreter start."))
