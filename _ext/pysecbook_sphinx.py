@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -58,6 +59,73 @@ def _flagged_by(risk: Any) -> str:
     return f"no static rule can tell: {risk.no_static_rule}"
 
 
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_text(text: str) -> str:
+    """``text`` as literal MyST inline text: every ASCII punctuation escaped, on one line."""
+    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _adapted_lines(risk: Any, directive: SphinxDirective) -> list[str]:
+    """The Attack tab's list of adapted attacks, each run now against the secure version.
+
+    An attack that beats the secure version fails the build: the card would otherwise say
+    "held" about code that does not hold.
+    """
+    if not risk.adapted:
+        return ["", f"**Adapted attacks:** none. {md_text(risk.no_adapted)}"]
+    reason = risk.unavailable()
+    results = None if reason else risk.try_adapted()
+    broken = [r.name for r in results or () if not r.held]
+    if broken:
+        raise directive.error(f"risk {risk.id}: adapted attack(s) beat the secure version: "
+                              + "; ".join(broken))
+    lines = [
+        "",
+        f"**Tried against the secure version** ({len(risk.adapted)} adapted attacks, run when "
+        "this page was built):",
+        "",
+        ":::{list-table}",
+        ":header-rows: 1",
+        ":class: adapted-attacks",
+        ":widths: 2 5 5",
+        "",
+        "* - Family",
+        "  - What the attacker tries next",
+        "  - Against the secure version",
+    ]
+    for i, attack in enumerate(risk.adapted):
+        if results is None:
+            outcome = f"not run on this machine: {md_text(reason)}"
+        else:
+            outcome = f"**held**: {md_text(results[i].outcome.observed)}"
+        lines += [f"* - {attack.family}", f"  - {md_text(attack.name)}", f"  - {outcome}"]
+    lines += [":::", ""]
+    for attack in risk.adapted:
+        src = _source_path(attack.run)
+        lines += [
+            f":::{{dropdown}} Code: {md_text(attack.name)}",
+            f"```{{literalinclude}} /{src}",
+            f":pyobject: {attack.run.__qualname__}",
+            ":language: python",
+            f":caption: {src}",
+            "```",
+            ":::",
+        ]
+    return lines
+
+
+def _contract_rows(risk: Any) -> list[str]:
+    terms = risk.contract
+    return [
+        "* - Secure version assumes",
+        f"  - {md_text(terms.assumes) or '–'}",
+        "* - It does not stop",
+        f"  - {md_text(terms.does_not_stop) or '–'}",
+    ]
+
+
 def detection_label(detection_id: str) -> str:
     """The label of a detection's entry in the detection reference."""
     return f"reference-detections-{detection_id.lower()}"
@@ -75,7 +143,8 @@ class RiskDirective(_MystDirective):
         except KeyError:
             raise self.error(f"unknown risk id {self.arguments[0]!r}") from None
         srcdir = Path(self.env.srcdir)
-        files = {_source_path(risk.insecure), _source_path(risk.secure), _source_path(risk.attack)}
+        files = {_source_path(risk.insecure), _source_path(risk.secure), _source_path(risk.attack),
+                 *(_source_path(a.run) for a in risk.adapted)}
         for rel in files:
             if not (srcdir / rel).is_file():
                 raise self.error(f"risk {risk.id}: source file {rel} not found")
@@ -97,36 +166,38 @@ class RiskDirective(_MystDirective):
             f"  - {modules}",
             "* - Source",
             f"  - [`{src}`]({REPO_URL}/blob/main/{src}) (`{risk.insecure_ref}`, `{risk.secure_ref}`)",
+            *_contract_rows(risk),
             "* - Replay",
             f"  - `pysecbook demo {risk.id}`",
             "::::",
             "",
-            "::::{tab-set}",
-            ":::{tab-item} Insecure",
+            ":::::{tab-set}",
+            "::::{tab-item} Insecure",
             ":sync: insecure",
             f"```{{literalinclude}} /{_source_path(risk.insecure)}",
             f":pyobject: {risk.insecure.__qualname__}",
             ":language: python",
             f":caption: {_source_path(risk.insecure)}",
             "```",
-            ":::",
-            ":::{tab-item} Secure",
+            "::::",
+            "::::{tab-item} Secure",
             ":sync: secure",
             f"```{{literalinclude}} /{_source_path(risk.secure)}",
             f":pyobject: {risk.secure.__qualname__}",
             ":language: python",
             f":caption: {_source_path(risk.secure)}",
             "```",
-            ":::",
-            ":::{tab-item} Attack",
+            "::::",
+            "::::{tab-item} Attack",
             ":sync: attack",
             f"```{{literalinclude}} /{_source_path(risk.attack)}",
             f":pyobject: {risk.attack.__qualname__}",
             ":language: python",
             f":caption: {_source_path(risk.attack)}",
             "```",
-            ":::",
+            *_adapted_lines(risk, self),
             "::::",
+            ":::::",
         ]
         return self.render("\n".join(lines))
 

@@ -7,6 +7,10 @@
 - ``--run-network`` runs the tests marked ``network``, which need a real package index or
   vulnerability service. They are never part of ``make test``; without the option they skip
   and say why.
+- Hypothesis runs the same examples on every machine, every day and in every order: derandomized,
+  with no example database left behind, no deadline (two shared cores time nothing), and a
+  small budget per property so that ``make test`` stays quick. ``HYPOTHESIS_PROFILE=explore``
+  searches randomly with ten times the budget, for a developer hunting new bypasses.
 """
 
 from __future__ import annotations
@@ -14,9 +18,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+settings.register_profile("pysecbook", max_examples=60, derandomize=True, database=None,
+                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=600, derandomize=False, database=None,
+                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pysecbook"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

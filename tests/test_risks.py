@@ -14,11 +14,14 @@ import pytest
 from conftest import ROOT, toc_files
 from pysecbook.checker.detections import all_detections
 from pysecbook.cli import main
-from pysecbook.teaching.risks import DuplicateRiskError, Risk, all_risks, get, register
+from pysecbook.teaching.risks import (
+    FAMILIES, AdaptedAttack, DuplicateRiskError, Risk, all_risks, contract, get, register)
 from pysecbook.teaching.sast import scan_function
 
 RISKS = all_risks()
 IDS = [r.id for r in RISKS]
+ADAPTED = [(r, a) for r in RISKS for a in r.adapted]
+ADAPTED_IDS = [f"{r.id}:{a.run.__name__}" for r, a in ADAPTED]
 
 
 def test_catalogue_is_not_empty() -> None:
@@ -162,3 +165,82 @@ def test_every_security_considerations_module_has_a_risk(module: str) -> None:
     covering = [r.id for r in RISKS
                 if any(m == module or m.startswith(f"{module}.") for m in r.modules)]
     assert covering, f"no risk in the catalogue concerns {module}"
+
+
+@pytest.mark.parametrize("risk", RISKS, ids=IDS)
+def test_secure_function_states_what_it_assumes_and_does_not_stop(risk: Risk) -> None:
+    """A reader who copies the secure function finds its limits in its docstring."""
+    terms = contract(risk.secure)
+    assert len(terms.assumes) >= 20, f"{risk.secure_ref}: no 'Assumes:' paragraph"
+    assert len(terms.does_not_stop) >= 20, f"{risk.secure_ref}: no 'Does not stop:' paragraph"
+    assert risk.contract == terms
+
+
+def test_the_contract_parser_reads_labelled_paragraphs_only() -> None:
+    def sample() -> None:
+        """Summary line.
+
+        Assumes: the caller
+        holds the lock.
+        Does not stop: a second
+        process.
+
+        Unrelated: text.
+        """
+
+    terms = contract(sample)
+    assert terms.assumes == "the caller holds the lock."
+    assert terms.does_not_stop == "a second process."
+    assert contract(lambda: None).assumes == ""
+
+
+@pytest.mark.parametrize("risk", RISKS, ids=IDS)
+def test_risk_has_adapted_attacks_or_says_why_not(risk: Risk) -> None:
+    assert bool(risk.adapted) != bool(risk.no_adapted), (
+        f"{risk.id}: give adapted attacks, or say in no_adapted why none applies (not both)")
+    names = [a.name for a in risk.adapted]
+    assert len(set(names)) == len(names), names
+    for attack in risk.adapted:
+        assert attack.family in FAMILIES
+        # Shown on the card from its source: a named function with a docstring, in the
+        # teaching library, never a lambda or a partial.
+        assert attack.run.__module__.startswith("pysecbook.teaching."), attack.ref
+        assert "<" not in attack.run.__qualname__, attack.ref
+        assert attack.run.__doc__, f"{attack.ref}: say what the attacker tries"
+        assert attack.run is not risk.attack, f"{risk.id}: the canonical attack is not adapted"
+        if attack.beats is not None:
+            assert attack.beats is not risk.secure
+            assert attack.beats.__module__ == risk.secure.__module__, attack.beats
+
+
+@pytest.mark.parametrize(("risk", "adapted"), ADAPTED, ids=ADAPTED_IDS)
+def test_adapted_attack_beats_its_target_and_fails_against_the_secure_version(
+        risk: Risk, adapted: AdaptedAttack) -> None:
+    """Each adapted attack is shown able to win (against the insecure function or a first fix),
+    so that its failure against the secure one means something."""
+    reason = risk.unavailable()
+    if reason:
+        pytest.skip(f"{risk.id}: {reason}")
+    target = adapted.beats or risk.insecure
+    won = adapted.run(target)
+    assert won.attack_succeeded is True, f"{adapted.ref} did not beat {target.__qualname__}: {won.observed}"
+    held = adapted.run(risk.secure)
+    assert held.attack_succeeded is False, f"{adapted.ref} BEAT the secure version: {held.observed}"
+    assert held.observed
+
+
+def test_adapted_families_are_unknown_to_nobody() -> None:
+    with pytest.raises(ValueError, match="unknown family"):
+        AdaptedAttack("x", "phishing", lambda impl: None)  # type: ignore[arg-type,return-value]
+
+
+def test_demo_lists_the_adapted_attacks(capsys: pytest.CaptureFixture[str]) -> None:
+    risk = get("PSB-HTTPSERVER-DOTFILES")
+    assert main(["demo", risk.id, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [a["name"] for a in data["adapted"]] == [a.name for a in risk.adapted]
+    assert all(a["attack_succeeded"] is False for a in data["adapted"])
+    assert main(["demo", risk.id]) == 0
+    out = capsys.readouterr().out
+    assert "adapted attacks, tried against the secure version:" in out
+    assert out.count(": held") == len(risk.adapted)

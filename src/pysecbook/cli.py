@@ -65,7 +65,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        demo = risk.demonstrate()
+        demo = risk.demonstrate(adapted=True)
     except DemonstrationUnavailable as exc:
         print(f"pysecbook demo: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_risks.add_argument("--format", choices=("text", "json"), default="text")
     p_risks.set_defaults(func=_cmd_risks)
 
-    p_demo = sub.add_parser("demo", help="run one risk's attack against both implementations")
+    p_demo = sub.add_parser("demo", help="run one risk's attack against both implementations, "
+                            "and its adapted attacks against the secure one")
     p_demo.add_argument("id", metavar="ID", help="a risk id, as listed by 'pysecbook risks'")
     p_demo.add_argument("--format", choices=("text", "json"), default="text")
     p_demo.set_defaults(func=_cmd_demo)
