@@ -4,6 +4,7 @@
   file) and its insecure code, secure code and attack in tabs, included from ``src/`` so the
   code shown is the code tested.
 - ``{risk-catalogue}``: the reference table of every risk, generated from the registry.
+- ``{adapted-catalogue}``: every risk's adapted attacks, counted by family.
 - ``{detection-catalogue}``: every detection of the project's own (``PSB101``...), with its
   code, the samples it is tested on, and the risks it flags, generated from the registry.
 - ``{pyscg-table}``: every rule of the OpenSSF Secure Coding Guide for Python, mapped to the
@@ -230,6 +231,59 @@ class RiskCatalogueDirective(_MystDirective):
                 f"  - [CWE-{r.cwe}]({r.cwe_url})",
                 f"  - {', '.join(r.static_rules) or '–'}",
                 f"  - {', '.join(f'`{m}`' for m in r.modules)}",
+            ]
+        lines.append("::::")
+        return self.render("\n".join(lines))
+
+
+class AdaptedCatalogueDirective(_MystDirective):
+    """Every risk's adapted attacks, counted by family, generated from the registry."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from pysecbook.teaching.risks import FAMILIES, all_risks
+
+        risks = all_risks()
+        srcdir = Path(self.env.srcdir)
+        for path in sorted((srcdir / "src" / "pysecbook" / "teaching" / "risks").glob("*.py")):
+            self.env.note_dependency(str(path))
+        total = sum(len(r.adapted) for r in risks)
+        per_family = {f: sum(a.family == f for r in risks for a in r.adapted) for f in FAMILIES}
+        lines = [
+            f"{total} adapted attacks against the secure versions of {len(risks)} risks "
+            f"({total / len(risks):.1f} per risk); "
+            f"{sum(1 for r in risks if not r.adapted)} risk(s) have none, and say why.",
+            "",
+            "::::{list-table}",
+            ":header-rows: 1",
+            ":class: adapted-families",
+            ":widths: 2 1 6",
+            "",
+            "* - Family",
+            "  - Attacks",
+            "  - What it covers",
+        ]
+        for family, text in FAMILIES.items():
+            lines += [f"* - {family}", f"  - {per_family[family]}", f"  - {md_text(text)}"]
+        lines += [
+            "::::",
+            "",
+            "::::{list-table}",
+            ":header-rows: 1",
+            ":class: adapted-catalogue",
+            ":widths: 3 1 5",
+            "",
+            "* - Risk",
+            "  - Adapted",
+            "  - Families",
+        ]
+        for r in risks:
+            families = sorted({a.family for a in r.adapted})
+            lines += [
+                f"* - {{doc}}`{r.id} </book/{r.page}>`",
+                f"  - {len(r.adapted)}",
+                f"  - {', '.join(families) if families else 'none: ' + md_text(r.no_adapted)}",
             ]
         lines.append("::::")
         return self.render("\n".join(lines))
@@ -470,6 +524,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("risk", RiskDirective)
     app.add_directive("risk-catalogue", RiskCatalogueDirective)
     app.add_directive("detection-catalogue", DetectionCatalogueDirective)
+    app.add_directive("adapted-catalogue", AdaptedCatalogueDirective)
     app.add_directive("pyscg-table", PyscgTableDirective)
     app.connect("html-page-context", _fix_page_context, priority=900)
     app.connect("html-page-context", _offer_notebook, priority=500)
