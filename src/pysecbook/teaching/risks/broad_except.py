@@ -10,9 +10,10 @@ then fails closed. Book page: ``book/practices/errors``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
 #: The policy store: which documents each user may download.
 POLICY: Mapping[str, frozenset[str]] = {
@@ -25,9 +26,28 @@ class PolicyUnavailable(ConnectionError):
     """The policy store could not be reached."""
 
 
+#: Whether the policy store answers. The demonstration's stand-in for an outage (the store
+#: overloaded, its network down); only :func:`policy_store_down` changes it.
+_STORE = {"up": True}
+
+
 def allowed_documents(user: str) -> frozenset[str]:
-    """Ask the policy store; a user it does not know raises ``KeyError``."""
+    """Ask the policy store; a user it does not know raises ``KeyError``, an outage
+    :class:`PolicyUnavailable`."""
+    if not _STORE["up"]:
+        raise PolicyUnavailable("the policy store did not answer in time")
     return POLICY[user]
+
+
+@contextlib.contextmanager
+def policy_store_down() -> Iterator[None]:
+    """The policy store does not answer for the duration (the outage an attacker causes by
+    flooding it)."""
+    _STORE["up"] = False
+    try:
+        yield
+    finally:
+        _STORE["up"] = True
 
 
 def may_download_insecure(user: str, document: str) -> bool:
@@ -38,8 +58,34 @@ def may_download_insecure(user: str, document: str) -> bool:
         return True  # nosec PSB301 - deliberately insecure: demonstration of PSB-EXCEPT-FAIL-OPEN
 
 
+def may_download_first_try(user: str, document: str) -> bool:
+    """A first fix: unknown users are refused; only an outage of the policy store lets people
+    through, so that it does not stop everybody's work.
+
+    Kept to show an adapted attack beating it: whoever can cause the outage chooses the
+    answer.
+    """
+    try:
+        return document in allowed_documents(user)
+    except KeyError:
+        return False
+    except PolicyUnavailable:
+        return True
+
+
 def may_download_secure(user: str, document: str) -> bool:
-    """May ``user`` download ``document``? Unknown users and outages are refused."""
+    """May ``user`` download ``document``? Unknown users and outages are refused.
+
+    Any other exception (a user name that is not a string, a bug in the store) is not
+    handled here: it reaches the caller, and no download happens.
+
+    Assumes: the policy store raises ``KeyError`` only for a user it does not know and
+    ``PolicyUnavailable`` for an outage, and the caller treats every exception from this
+    function as a refusal (as a web framework's error page does).
+    Does not stop: a policy that grants too much; a caller that catches the exception and
+    goes ahead; the outage itself (which an attacker who floods the store turns into a
+    denial of service for everybody, since every download is refused while it lasts).
+    """
     try:
         return document in allowed_documents(user)
     except KeyError:
@@ -58,6 +104,38 @@ def attack(may_download: object) -> Outcome:
     )
 
 
+def _downloads(may_download: Callable[[object, object], object],
+               requests: list[tuple[object, object]]) -> Outcome:
+    """Which of ``requests`` (user, document) the implementation allows, none of which the
+    policy grants. An exception is a refusal: no download happens."""
+    allowed, refused = [], []
+    for user, document in requests:
+        try:
+            answer = may_download(user, document)
+        except Exception as exc:  # the request fails: an error page, no file
+            refused.append(f"{user!r} ({type(exc).__name__})")
+            continue
+        (allowed if answer is True else refused).append(f"{user!r}")
+    if allowed:
+        return Outcome(True, f"payroll.xlsx download allowed for {', '.join(allowed)}")
+    return Outcome(False, f"payroll.xlsx refused for {', '.join(refused)}")
+
+
+def attack_not_a_string(may_download: Callable[[object, object], object]) -> Outcome:
+    """Send the user name as a JSON array or object, or a number: the lookup raises
+    ``TypeError``, which is neither the ``KeyError`` of an unknown user nor an outage."""
+    return _downloads(may_download, [(["carol"], "payroll.xlsx"), ({"name": "carol"},
+                                     "payroll.xlsx"), (None, "payroll.xlsx"),
+                                     (7, ["payroll.xlsx"])])
+
+
+def attack_cause_the_outage(may_download: Callable[[object, object], object]) -> Outcome:
+    """Flood the policy store until it stops answering, then ask for the payroll: a handler
+    that fails open on an outage answers yes to whoever caused it."""
+    with policy_store_down():
+        return _downloads(may_download, [("carol", "payroll.xlsx"), ("bob", "payroll.xlsx")])
+
+
 RISK = register(
     Risk(
         id="PSB-EXCEPT-FAIL-OPEN",
@@ -72,5 +150,11 @@ RISK = register(
         insecure=may_download_insecure,
         secure=may_download_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("a user name that is a list, an object, null or a number",
+                          "type-confusion", attack_not_a_string),
+            AdaptedAttack("cause the outage (flood the policy store), then ask",
+                          "exhaustion", attack_cause_the_outage, beats=may_download_first_try),
+        ),
     )
 )

@@ -15,7 +15,9 @@ import hashlib
 import hmac
 import json
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from collections.abc import Callable
+
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
 #: The key the bank and the payment provider share (a demonstration value).
 SIGNING_KEY = b"demo-shared-key"  # nosec B105 - demonstration key, not a secret
@@ -48,8 +50,38 @@ def verified_payment_insecure(payment: dict[str, object]) -> dict[str, object]:
         return payment  # nosec PSB302 - deliberately insecure: demonstration of PSB-FINALLY-RETURN
 
 
+def verified_payment_first_try(payment: dict[str, object]) -> dict[str, object]:
+    """A first fix, written after the compiler's warning: no ``finally``, and each outcome of
+    the check recorded in its own branch.
+
+    Kept to show an adapted attack beating it: the branch for "any other error" records the
+    error and does not raise it again, so a check that fails with another exception than
+    ``InvalidSignature`` lets the payment through, as the ``return`` in ``finally`` did.
+    """
+    try:
+        verify_signature(payment)
+    except InvalidSignature:
+        CHECKED.append(f"payment {payment.get('id')} checked: invalid")
+        raise
+    except Exception as exc:
+        CHECKED.append(f"payment {payment.get('id')} checked: error {exc!r}")
+    else:
+        CHECKED.append(f"payment {payment.get('id')} checked: valid")
+    return payment
+
+
 def verified_payment_secure(payment: dict[str, object]) -> dict[str, object]:
-    """Verify ``payment``, record the check whatever happens, and return it only if valid."""
+    """Verify ``payment``, record the check whatever happens, and return it only if valid.
+
+    Nothing in ``finally`` leaves the block: whatever ``verify_signature`` raises, its
+    ``InvalidSignature`` or any other exception, goes on to the caller after the record.
+
+    Assumes: the key is secret and shared with the payment provider only, and the caller
+    executes a payment only when this returns it (an exception is a refusal).
+    Does not stop: a genuine, signed payment sent twice (replay): the signature proves who
+    wrote the payment, not that it is new, so the caller must execute each payment id once;
+    a payment signed with a stolen key.
+    """
     try:
         verify_signature(payment)
     finally:
@@ -71,6 +103,44 @@ def attack(verified_payment: object) -> Outcome:
     )
 
 
+def _executed(verified_payment: Callable[[dict[str, object]], object],
+              payments: list[dict[str, object]]) -> Outcome:
+    """Which of ``payments`` (none of them signed as sent) the caller executes."""
+    executed, refused = [], []
+    for payment in payments:
+        try:
+            verified_payment(payment)
+        except Exception as exc:  # the caller executes nothing that raised
+            refused.append(f"{payment['amount']} ({type(exc).__name__})")
+        else:
+            executed.append(f"{payment['amount']} to {payment['to']}")
+    if executed:
+        return Outcome(True, f"forged payments executed: {', '.join(executed)}")
+    return Outcome(False, f"every forged payment refused: {', '.join(refused)}")
+
+
+def attack_signature_of_another_payment(verified_payment: Callable[..., object]) -> Outcome:
+    """Take the provider's genuine signature of a small payment to Mallory and put it on a
+    larger one, or on the same payment with a field added."""
+    genuine: dict[str, object] = {"id": 8, "to": "mallory", "amount": "10.00"}
+    signature = sign(genuine)
+    return _executed(verified_payment, [
+        {**genuine, "amount": "9999.00", "signature": signature},
+        {**genuine, "fee": "0.00", "signature": signature},
+        {**genuine, "id": 9, "signature": signature},
+    ])
+
+
+def attack_uncomparable_signature(verified_payment: Callable[..., object]) -> Outcome:
+    """Send a signature with a non-ASCII character: ``hmac.compare_digest`` raises
+    ``TypeError`` for it, so the check fails with another exception than
+    ``InvalidSignature``."""
+    return _executed(verified_payment, [
+        {"id": 10, "to": "mallory", "amount": "9999.00", "signature": "é" * 64},
+        {"id": 11, "to": "mallory", "amount": "9999.00", "signature": "０" * 64},
+    ])
+
+
 RISK = register(
     Risk(
         id="PSB-FINALLY-RETURN",
@@ -85,5 +155,12 @@ RISK = register(
         insecure=verified_payment_insecure,
         secure=verified_payment_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("the genuine signature of another payment, on a larger one",
+                          "crypto", attack_signature_of_another_payment),
+            AdaptedAttack("a non-ASCII signature: the comparison raises TypeError, not "
+                          "InvalidSignature", "type-confusion", attack_uncomparable_signature,
+                          beats=verified_payment_first_try),
+        ),
     )
 )

@@ -4,14 +4,16 @@
 ``user`` is the last member of the team, not the person making the request. An approval
 check written after such a loop checks whoever happens to be last, so Mallory, who manages
 nothing, approves her own expense because her team lists its manager last. The secure
-version gives the loop variable its own name. Book page: ``book/practices/code``.
+version gives the loop variable its own name (and counts only a flag that is ``True`` itself,
+and never lets the claimant approve). Book page: ``book/practices/code``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,43 @@ def approve_insecure(user: User, expense: Expense, team: list[User]) -> str:
     return f"expense {expense.id} approved by {user.name}"
 
 
-def approve_secure(user: User, expense: Expense, team: list[User]) -> str:
-    """``user`` approves ``expense``; only a manager of the claimant's team may."""
+def approve_first_try(user: User, expense: Expense, team: list[User]) -> str:
+    """A first fix: the loop variable has its own name.
+
+    Kept to show two adapted attacks beating it: a manager flag read from a file as the
+    string ``"False"`` is true, and a manager may approve her own expense.
+    """
     managers = []
     for member in team:
         if member.is_manager:
             managers.append(member.name)
     if user.name not in managers:
         raise PermissionError(f"{user.name} does not manage this team")
+    expense.approved_by = user.name
+    return f"expense {expense.id} approved by {user.name}"
+
+
+def approve_secure(user: User, expense: Expense, team: list[User]) -> str:
+    """``user`` approves ``expense``; only a manager of the claimant's team may, and never
+    the claimant.
+
+    The loop variable has its own name, so ``user`` is still the person asking after the
+    loop. A member is a manager only if the flag is ``True`` itself: ``"False"`` or ``"no"``
+    read from a spreadsheet export is a non-empty string, and true.
+
+    Assumes: ``team`` is the claimant's team as the directory holds it (not as the request
+    says), and a name identifies one person.
+    Does not stop: two managers who approve each other's expenses; a directory that names
+    the wrong manager.
+    """
+    managers = []
+    for member in team:
+        if member.is_manager is True:
+            managers.append(member.name)
+    if user.name not in managers:
+        raise PermissionError(f"{user.name} does not manage this team")
+    if user.name == expense.claimant:
+        raise PermissionError(f"{user.name} may not approve their own expense")
     expense.approved_by = user.name
     return f"expense {expense.id} approved by {user.name}"
 
@@ -63,6 +94,31 @@ def attack(approve: object) -> Outcome:
     return Outcome(True, f"mallory's request: {answer}, without carol knowing")
 
 
+def _approve(approve: Callable[..., str], user: User, expense: Expense,
+             team: list[User]) -> Outcome:
+    try:
+        answer = approve(user, expense, team)
+    except PermissionError as exc:
+        return Outcome(False, f"refused: {exc}")
+    return Outcome(True, f"{user.name}'s request: {answer}")
+
+
+def attack_flag_as_text(approve: Callable[..., str]) -> Outcome:
+    """The team comes from a spreadsheet export, where every flag is text: Mallory's says
+    ``"False"``. She approves her teammate Bob's expense."""
+    mallory = User("mallory", is_manager="False")  # type: ignore[arg-type]
+    team = [User("bob", is_manager="False"), mallory,  # type: ignore[arg-type]
+            User("carol", is_manager="True")]  # type: ignore[arg-type]
+    return _approve(approve, mallory, Expense(42, claimant="bob"), team)
+
+
+def attack_own_expense_as_manager(approve: Callable[..., str]) -> Outcome:
+    """Mallory has become a team lead (a manager): she approves her own expense."""
+    mallory = User("mallory", is_manager=True)
+    team = [User("bob"), mallory]
+    return _approve(approve, mallory, Expense(43, claimant="mallory"), team)
+
+
 RISK = register(
     Risk(
         id="PSB-NAME-REUSE",
@@ -77,5 +133,11 @@ RISK = register(
         insecure=approve_insecure,
         secure=approve_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("manager flags read from a spreadsheet as text: \"False\" is true",
+                          "type-confusion", attack_flag_as_text, beats=approve_first_try),
+            AdaptedAttack("a manager approves her own expense", "variant",
+                          attack_own_expense_as_manager, beats=approve_first_try),
+        ),
     )
 )
