@@ -29,6 +29,14 @@ def test_the_first_try_builds_the_number_the_exponent_bound_allows() -> None:
     assert result.returned == "'<int of 3075776 bits>'"
 
 
+def test_the_first_try_is_still_running_on_the_next_power() -> None:
+    result = eval_sandbox.timed(eval_sandbox.evaluate_first_try, eval_sandbox.TOWERS[1],
+                                timeout=2.0)
+    assert result.timed_out
+    assert eval_sandbox.timed(eval_sandbox.evaluate_secure, eval_sandbox.TOWERS[1]).raised == (
+        "ValueError")
+
+
 def test_the_widest_accepted_number_is_max_bits() -> None:
     assert eval_sandbox.evaluate_secure("2**4095").bit_length() == eval_sandbox.MAX_BITS
     assert eval_sandbox.evaluate_secure("-2**4095 // 3").bit_length() <= eval_sandbox.MAX_BITS

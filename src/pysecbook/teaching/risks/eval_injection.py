@@ -61,8 +61,8 @@ def parse_setting_secure(text: str) -> object:
     Does not stop: a literal of an unexpected type or size reaching the caller: ``1e999`` is
     ``inf``, ``0x`` followed by 998 digits is a 3,992-bit int, ``True`` passes for ``1``, a set
     or a dict where a list was meant; nesting too deep for the parser, which raises
-    ``SyntaxError``, ``MemoryError`` or ``RecursionError`` depending on the Python version (200
-    brackets is CPython 3.11's limit).
+    ``SyntaxError``, ``MemoryError`` or ``RecursionError`` depending on the Python version
+    (CPython 3.11 accepts 200 nested brackets and refuses 201).
     """
     if len(text) > MAX_SETTING_LENGTH:
         raise ValueError(f"setting longer than {MAX_SETTING_LENGTH} characters")

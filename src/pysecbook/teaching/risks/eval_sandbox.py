@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
+from pysecbook.teaching.risks._child import Timed, timed_call
 from pysecbook.teaching.sandbox import CallResult, call_in_child
 
 #: Name of the environment variable the attack's child interpreter holds a canary secret in.
@@ -136,8 +136,9 @@ def evaluate_secure(expression: str) -> int | float:
     Assumes: the caller passes a ``str``, and treats the result as a number within
     ``MAX_BITS`` bits or a finite float, with its own checks for the range its feature needs.
     Does not stop: a client sending many expressions (rate limiting is the caller's job); a
-    float result that has lost precision (``0.1 + 0.2``); a parser limit that differs between
-    Python versions (too deep input raises ``ValueError`` here, but the message changes).
+    float result that has lost precision (``0.1 + 0.2``); the walk's recursion, one frame per
+    level of the expression (at most about 200), running out of stack when the caller is
+    already deep in recursion (that raises ``ValueError`` too, for an honest expression).
     """
     if not isinstance(expression, str):
         raise ValueError(f"expression must be text, not {type(expression).__name__}")
@@ -189,20 +190,25 @@ TOWERS = ("((9**99)**99)**99", "(((9**99)**99)**99)**99 % 7")
 STALL_LIMIT = 1.0
 
 
+def timed(func: Callable[..., object], expression: str, timeout: float = 10.0) -> Timed:
+    """``func(expression)`` in a child interpreter, timed there, killed after ``timeout``."""
+    return timed_call(func, expression, timeout=timeout)
+
+
 def attack_power_tower(impl: Callable[..., object]) -> Outcome:
     """Raise a big number to an allowed exponent, again and again: each ``**99`` is within an
     exponent bound, but the number being raised grows a hundredfold each time. Each
-    expression runs in a child that is killed after a few seconds; a stall past
-    :data:`STALL_LIMIT` is the attacker's win."""
+    expression runs in a child that is killed after ten seconds; a number of millions of bits,
+    or a stall past :data:`STALL_LIMIT`, is the attacker's win."""
     parts = []
-    stalled = False
     for expression in TOWERS:
-        result = timed_call(impl, expression, timeout=STALL_LIMIT + 4.0)
+        result = timed(impl, expression)
+        parts.append(f"{expression}: {result}")
         slow = result.timed_out or (result.seconds or 0.0) > STALL_LIMIT
         built = result.returned is not None and result.returned.startswith("'<int of")
-        stalled = stalled or slow or built
-        parts.append(f"{expression}: {result}")
-    return Outcome(stalled, "; ".join(parts))
+        if slow or built:
+            return Outcome(True, parts[-1])
+    return Outcome(False, "; ".join(parts))
 
 
 #: Arithmetic that, evaluated as Python evaluates it, is not a real number.
