@@ -120,10 +120,22 @@ def test_the_lookalike_payload_has_no_forbidden_word_and_is_no_literal() -> None
 @pytest.mark.parametrize("text", ["debug = true", "retries = true", "retries = inf",
                                   "retries = 11", "retries = 3.0", 'hosts = "a"',
                                   "hosts = [1]", 'name = "a\\u0000b"', "name = { a = 1 }",
-                                  "a = " + "[" * 5_000 + "]" * 5_000, "x" * 70_000])
+                                  "a = " + "[" * 5_000 + "]" * 5_000, "x" * 70_000,
+                                  "a" + ".a" * 300 + " = 1", "[a" + ".a" * 300 + "]"])
 def test_the_config_loader_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         exec_injection.load_config_secure(text)
+
+
+def test_the_config_loader_bounds_the_parsers_work() -> None:
+    # tomllib's work on a dotted key grows with the square of its parts: 256 dots at most
+    text = "a" + ".a" * exec_injection.MAX_DOTS + " = 1"
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="not a setting"):
+        exec_injection.load_config_secure(text)
+    with pytest.raises(ValueError, match="dots"):
+        exec_injection.load_config_secure(text.replace("a = 1", "a.a = 1"))
+    assert time.perf_counter() - start < 0.1
 
 
 def test_the_config_loader_returns_the_upload_only() -> None:

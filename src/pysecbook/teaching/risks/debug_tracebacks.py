@@ -123,28 +123,38 @@ def redacted_traceback(exc: BaseException, secrets_held: tuple[str, ...]) -> str
     return text
 
 
+def indented(text: str) -> str:
+    """``text`` with four spaces before every line, lines split as ``str.splitlines`` splits
+    them (``\\r``, ``\\x0b``, ``\\x1c``, ``\\u2028`` and the others): no line of it can pass
+    for the start of a log record."""
+    return "\n".join("    " + line for line in text.splitlines())
+
+
 def handle_secure(order: dict[str, object]) -> tuple[int, str]:
     """Serve a request; on error, log the detail server-side and answer with an incident id.
 
     The client gets a fixed message and an id. The log record gets the traceback, with every
     chained exception and its message but no local variables, and with each of the
     service's secrets (:data:`SERVICE_SECRETS`) replaced by ``[redacted]``, so the message of
-    a library that repeats its request, key included, is logged without the key.
+    a library that repeats its request, key included, is logged without the key. Every line
+    of the traceback is indented, so a line break in a message the client chose cannot start
+    a line that reads as a record of its own.
 
     Assumes: every secret the service holds is listed in ``SERVICE_SECRETS``; the log
     configuration adds nothing of its own (no handler or formatter that captures locals or
-    the request body).
+    the request body), and whoever reads the log takes a line that starts with a space for
+    the continuation of the record above it.
     Does not stop: a secret it was not told about (a password inside a connection string
     from a library), or one that reaches a message transformed (base64 in an
     ``Authorization`` header, cut short, hashed); the attacker's own input in the log (the
-    exception's message quotes it); a debug page turned on by the framework around it.
+    exception's message quotes it, indented but otherwise as sent); a debug page turned on by the framework around it.
     """
     try:
         return 200, charge(order)
     except Exception as exc:
         incident = uuid.uuid4().hex[:12]
         logger.error("request failed, incident %s\n%s", incident,
-                     redacted_traceback(exc, SERVICE_SECRETS).rstrip())
+                     indented(redacted_traceback(exc, SERVICE_SECRETS)))
         return 500, f"Internal error. Quote incident {incident} to support."
 
 
@@ -244,6 +254,26 @@ def attack_read_the_log(impl: Callable[..., object]) -> Outcome:
     return _where_the_key_is(impl, UNSUPPORTED_CURRENCY)
 
 
+#: An order whose currency carries a line break and a log record of the attacker's making.
+FORGED_LINE = "INFO pysecbook.payments: refund of 50000 cents to mallory approved"
+FORGING_ORDER = {"amount": "1250", "currency": "XTS\n" + FORGED_LINE}
+_RECORD_START = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+: ")
+
+
+def attack_forged_log_line(impl: Callable[..., object]) -> Outcome:
+    """Put a line break and a whole log record in the currency: the provider's error repeats
+    it, and a handler that logs the message as it is writes a line that reads as a record of
+    its own (a refund approved, say) to whoever reads the log."""
+    with captured_log() as records:
+        impl(dict(FORGING_ORDER))  # type: ignore[operator]
+    lines = [ln for r in records for ln in format_record(r).splitlines()[1:]]
+    forged = [ln for ln in lines if _RECORD_START.match(ln)]
+    if forged:
+        return Outcome(True, f"the log holds a line that reads as a record: {forged[0]!r}")
+    shown = next((ln for ln in lines if FORGED_LINE in ln), "no such line")
+    return Outcome(False, f"the attacker's line is inside the record: {shown.rstrip()!r}")
+
+
 RISK = register(
     Risk(
         id="PSB-DEBUG-TRACEBACK",
@@ -268,6 +298,8 @@ RISK = register(
                           beats=handle_masked_first_try),
             AdaptedAttack("the chained exception's message, read from the server's log",
                           "context", attack_read_the_log, beats=handle_first_try),
+            AdaptedAttack("a line break and a forged log record in the currency", "context",
+                          attack_forged_log_line, beats=handle_first_try),
         ),
     )
 )

@@ -140,7 +140,7 @@ def evaluate_secure(expression: str) -> int | float:
     level of the expression (at most about 200), running out of stack when the caller is
     already deep in recursion (that raises ``ValueError`` too, for an honest expression).
     """
-    if not isinstance(expression, str):
+    if type(expression) is not str:  # a subclass could answer len() with anything
         raise ValueError(f"expression must be text, not {type(expression).__name__}")
     if len(expression) > MAX_EXPRESSION_LENGTH:
         raise ValueError("expression too long")

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Callable
 
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
+from pysecbook.teaching.risks._child import timed_call
 from pysecbook.teaching.sandbox import call_with_marker
 
 
@@ -61,7 +62,11 @@ USER_SETTINGS: dict[str, Callable[[object], bool]] = {
     "hosts": _text_list(16, 253),
 }
 #: Longest configuration read, in characters.
-MAX_CONFIG_LENGTH = 64 * 1024
+MAX_CONFIG_LENGTH = 16 * 1024
+#: Most dots a configuration may contain. ``tomllib``'s work on a dotted key (``a.b.c = 1``)
+#: or a table header grows with the square of the number of parts, and parts are separated by
+#: dots: 32,000 of them in 64 KiB took 41 seconds on the machine that builds the book.
+MAX_DOTS = 256
 
 
 def load_config_secure(text: str) -> dict[str, object]:
@@ -70,7 +75,8 @@ def load_config_secure(text: str) -> dict[str, object]:
 
     Anything else, a key the form does not offer, a ``bool`` or a ``float`` where a count is
     expected, a value out of range, a table where text is expected, an upload longer than
-    :data:`MAX_CONFIG_LENGTH` or deeper than the parser handles, raises ``ValueError``.
+    :data:`MAX_CONFIG_LENGTH`, with more than :data:`MAX_DOTS` dots or deeper than the parser
+    handles, raises ``ValueError``. The two bounds keep the parser's work to milliseconds.
 
     Assumes: ``USER_SETTINGS`` names every key a user may set and states each value's type and
     range; the caller merges the returned dictionary over its defaults and uses that, not the
@@ -81,6 +87,8 @@ def load_config_secure(text: str) -> dict[str, object]:
     """
     if len(text) > MAX_CONFIG_LENGTH:
         raise ValueError(f"configuration longer than {MAX_CONFIG_LENGTH} characters")
+    if text.count(".") > MAX_DOTS:
+        raise ValueError(f"configuration with more than {MAX_DOTS} dots")
     try:
         uploaded = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
@@ -192,6 +200,29 @@ def attack_wrong_types(impl: Callable[..., object]) -> Outcome:
     return Outcome(False, "every value refused; " + "; ".join(refused[:2]) + "; ...")
 
 
+#: How long reading one configuration may take, in the demonstration's service.
+STALL_LIMIT = 0.5
+#: One key of 16,001 dotted parts: 32 KB of text.
+LONG_DOTTED_KEY = "a" + ".a" * 16_000 + " = 1\n"
+
+
+def top_level_keys(name: str, text: str) -> list[str]:
+    """The top-level keys this module's loader called ``name`` reads from ``text`` (in a
+    child: the whole value can be too deep to print)."""
+    return sorted(globals()[name](text))
+
+
+def attack_long_dotted_key(impl: Callable[..., object]) -> Outcome:
+    """Upload one key of 16,001 dotted parts (``a.a.a...``, 32 KB): ``tomllib`` checks every
+    prefix of a dotted key against the tables already defined, so its work grows with the
+    square of the parts. Read in a child killed after a few seconds; a stall past
+    :data:`STALL_LIMIT` is the attacker's win."""
+    result = timed_call(top_level_keys, impl.__name__, LONG_DOTTED_KEY,
+                        timeout=STALL_LIMIT + 4.5)
+    stalled = result.timed_out or (result.seconds or 0.0) > STALL_LIMIT
+    return Outcome(stalled, f"{len(LONG_DOTTED_KEY):,} characters, one key: {result}")
+
+
 RISK = register(
     Risk(
         id="PSB-EXEC-CONFIG",
@@ -213,6 +244,8 @@ RISK = register(
                           beats=load_config_first_try),
             AdaptedAttack("retries = true, inf or 10**20; text where a list is expected",
                           "type-confusion", attack_wrong_types, beats=load_config_first_try),
+            AdaptedAttack("one key of 16,001 dotted parts, quadratic work for tomllib",
+                          "exhaustion", attack_long_dotted_key, beats=load_config_first_try),
         ),
     )
 )
