@@ -131,7 +131,7 @@ def evaluate_secure(expression: str) -> int | float:
     Anything else (a name, an attribute, a call, a string, ``True``, ``1j``, a float that
     overflows, a complex root, a division by zero, input the parser rejects) raises
     ``ValueError``. So an accepted expression makes fewer than 100 operations on numbers of at
-    most 512 bytes: its cost is bounded by the length limit, and measured in microseconds.
+    most 512 bytes: its cost is bounded by the two limits, and measured under a millisecond.
 
     Assumes: the caller passes a ``str``, and treats the result as a number within
     ``MAX_BITS`` bits or a finite float, with its own checks for the range its feature needs.

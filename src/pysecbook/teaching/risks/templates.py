@@ -110,7 +110,8 @@ def check_link(url: str) -> str:
     normal = normalise_url(url)
     scheme = url_scheme(normal)
     if scheme not in ALLOWED_SCHEMES:
-        raise ValueError(f"a link must start with http:, https: or mailto:, not {scheme or 'no scheme'}")
+        raise ValueError("a link must start with http:, https: or mailto:, not "
+                         f"{scheme or 'no scheme'}")
     return normal
 
 
