@@ -92,8 +92,7 @@ def test_literal_eval_fails_on_long_hostile_input_in_a_child() -> None:
 def test_secure_renderers_render_ordinary_input() -> None:
     alice = format_strings.Customer("alice")
     assert format_strings.render_greeting_secure("Hi $name", alice) == "Hi alice"
-    assert templates.render_comment_secure("Nice & useful") == (
-        "<article class='comment'><p>Nice &amp; useful</p></article>")
+    assert "<p>Nice &amp; useful</p>" in templates.render_comment_secure("Nice & useful")
 
 
 def test_secure_query_returns_the_customers_own_orders() -> None:

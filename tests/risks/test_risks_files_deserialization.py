@@ -139,10 +139,14 @@ def test_the_toml_payloads_are_data_to_tomllib() -> None:
 
     payloads = exec_injection.toml_payloads("/x/marker")
     code = "open('/x/marker', 'w').write('owned')"
-    assert exec_injection.load_config_secure(payloads["TOML value holding Python source"]) == {
-        "retries": 3, "hook": code}
-    assert exec_injection.load_config_secure(payloads["TOML table in pickle's reduce spelling"]) == {
-        "__reduce__": {"callable": "exec", "args": [code]}}
+    read = exec_injection.load_config_first_try  # tomllib over the defaults, no schema
+    assert read(payloads["TOML value holding Python source"]) == {
+        **exec_injection.DEFAULTS, "retries": 3, "hook": code}
+    assert read(payloads["TOML table in pickle's reduce spelling"]) == {
+        **exec_injection.DEFAULTS, "__reduce__": {"callable": "exec", "args": [code]}}
+    for text in payloads.values():  # and the secure loader takes only the form's settings
+        with pytest.raises(ValueError, match="not a setting users may change"):
+            exec_injection.load_config_secure(text)
 
 
 def test_shelf_backend_names_the_dbm_module_and_its_files() -> None:

@@ -11,10 +11,21 @@ Book page: ``book/security-model/getattr``.
 from __future__ import annotations
 
 import secrets
-from pysecbook.teaching.risks import Outcome, Risk, register
+from collections.abc import Callable
+
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
 #: A module-level secret, as a settings module would hold it (a fresh canary per process).
 SECRET_KEY = "psb-canary-" + secrets.token_hex(8)
+#: The payment provider's key of the shop's account (another canary).
+ACCOUNT_KEY = "psb-canary-" + secrets.token_hex(8)
+
+
+class PaymentAccount:
+    """The account an invoice is paid into, with the key the shop charges it with."""
+
+    def __init__(self, iban: str, api_key: str) -> None:
+        self.iban, self.api_key = iban, api_key
 
 
 class Invoice:
@@ -25,6 +36,7 @@ class Invoice:
 
     def __init__(self, number: str, customer: str, total: float) -> None:
         self.number, self.customer, self.total = number, customer, total
+        self.account = PaymentAccount("DE00 0000 0000 0000 0000 00", ACCOUNT_KEY)
         self.events: list[str] = []
 
     @property
@@ -48,8 +60,38 @@ def read_field_insecure(record: object, path: str) -> object:
     return value
 
 
+def read_field_first_try(record: object, path: str) -> object:
+    """Resolve a client's dotted field path with ``getattr``, refusing private names.
+
+    The first fix, kept to show the adapted attacks beating it: no part may start with ``_``,
+    which stops the walk through dunders, but every public attribute of every object on the
+    path is still reachable, and reading a property runs it.
+    """
+    value = record
+    for name in path.split("."):
+        if name.startswith("_"):
+            raise PermissionError(f"field {name!r} is private")
+        value = getattr(value, name)
+    return value
+
+
 def read_field_secure(record: object, path: str) -> object:
-    """Resolve a client's field name against the record's allowlist; nothing else is read."""
+    """Resolve a client's field name against the record's allowlist; nothing else is read.
+
+    The name must be one of the record class's ``PUBLIC_FIELDS``, compared as the exact
+    string sent: no dotted path, no normalisation, so a look-alike or a differently spelt
+    name is refused rather than mapped to a field.
+
+    Assumes: each public field is plain data (an attribute, or a property without side
+    effects) that every client may read, and ``PUBLIC_FIELDS`` is defined by the class, never
+    from input.
+    Does not stop: a field that is in ``PUBLIC_FIELDS`` by mistake, or whose value is itself an
+    object with more to read (the caller should serialise values, not hand objects on);
+    clients reading public fields of records that are not theirs (an access-control check
+    belongs before this one).
+    """
+    if not isinstance(path, str):
+        raise PermissionError(f"field name must be text, not {type(path).__name__}")
     allowed: frozenset[str] = getattr(type(record), "PUBLIC_FIELDS", frozenset())
     if path not in allowed:
         raise PermissionError(f"field {path!r} is not readable")
@@ -81,6 +123,23 @@ def side_effect_demo(func: object, name: str = "mark_paid") -> tuple[object, lis
     return value, list(invoice.events)
 
 
+def attack_public_path(impl: Callable[..., object]) -> Outcome:
+    """Ask for ``account.api_key``: no underscore anywhere, only public attributes of the
+    objects the invoice holds, down to the payment provider's key."""
+    invoice = Invoice("2026-0044", "ACME", 10.0)
+    try:
+        value = impl(invoice, "account.api_key")
+    except (PermissionError, AttributeError, KeyError, TypeError) as exc:
+        return Outcome(False, f"fields=account.api_key: raised {type(exc).__name__}: {exc}")
+    return Outcome(value == ACCOUNT_KEY, f"fields=account.api_key: returned {value!r}")
+
+
+def attack_side_effect(impl: Callable[..., object]) -> Outcome:
+    """Ask for ``mark_paid``, a public name whose property changes the invoice when read."""
+    value, events = side_effect_demo(impl, "mark_paid")
+    return Outcome(bool(events), f"fields=mark_paid: returned {value!r}; invoice events: {events}")
+
+
 RISK = register(
     Risk(
         id="PSB-GETATTR-ARBITRARY",
@@ -98,5 +157,11 @@ RISK = register(
         insecure=read_field_insecure,
         secure=read_field_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("account.api_key: a dotted path through public attributes only",
+                          "variant", attack_public_path, beats=read_field_first_try),
+            AdaptedAttack("mark_paid: a public property that changes the invoice when read",
+                          "variant", attack_side_effect, beats=read_field_first_try),
+        ),
     )
 )
