@@ -92,10 +92,13 @@ def plugin_version_secure(plugin_path: str) -> str:
     megabytes at the size limit.
     """
     fd = os.open(plugin_path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ValueError(f"{plugin_path} is not a regular file")
-        source = handle.read(MAX_PLUGIN_BYTES + 1)
+        with open(fd, "rb", closefd=False) as handle:
+            source = handle.read(MAX_PLUGIN_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(source) > MAX_PLUGIN_BYTES:
         raise ValueError(f"{plugin_path} is larger than {MAX_PLUGIN_BYTES} bytes")
     tree = ast.parse(source, filename=plugin_path)

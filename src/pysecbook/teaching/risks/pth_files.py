@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import venv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,17 +97,26 @@ def plant_pth(site_dir: Path, marker: Path, label: str) -> Path:
 _BOMS = ("\ufeff", "\u00ef\u00bb\u00bf")  # a UTF-8 byte order mark, read as UTF-8 and as Latin-1
 
 
+def _site_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as each current :mod:`site` may cut them: at ``\n`` and ``\r``
+    only (3.11 and 3.12 read the file in universal-newlines mode), and at every boundary
+    ``str.splitlines`` knows (3.13 splits the decoded text with it)."""
+    yield from re.split(r"\r\n|\r|\n", text)
+    yield from text.splitlines()
+
+
 def executable_pth_lines(site_dir: Path) -> list[tuple[str, str]]:
     """Every line of every ``.pth`` file in ``site_dir`` that :mod:`site` may execute.
 
     The rule is :mod:`site`'s own: a line starting with ``import`` and a space or a tab. The
-    reading is the widest that a current release uses, so that no line any of them runs is
+    reading is the widest that a current release uses, so that no code any of them runs is
     left out: every name ending in ``.pth`` (3.13 skips names that start with a dot, 3.11
-    reads them), the text read both as UTF-8 and as Latin-1 (3.11 uses the locale's encoding,
-    3.13 UTF-8 and then the locale's), a byte order mark at the start ignored (3.13 strips
-    it, 3.11 does not), and every line boundary that ``str.splitlines`` knows (3.11 splits
-    at ``\n`` and ``\r`` only, 3.13 at all of them). A line may be listed that one release
-    would not run; each is listed once.
+    reads them); the text decoded both as UTF-8 and as Latin-1 (3.11 uses the locale's
+    encoding, 3.13 UTF-8 and then the locale's); a byte order mark at the start ignored
+    (3.13 strips it, 3.11 does not); and both ways of cutting lines. The second matters: on
+    3.11, ``import os;`` followed by a form feed and more code is one line, and all of it
+    runs, while ``str.splitlines`` would show only ``import os;``. A line may be listed that
+    one release would not run, or listed both whole and cut; each text is listed once.
     """
     found: list[tuple[str, str]] = []
     try:
@@ -120,7 +131,7 @@ def executable_pth_lines(site_dir: Path) -> list[tuple[str, str]]:
         for text in (data.decode("utf-8", errors="replace"), data.decode("latin-1")):
             for bom in _BOMS:
                 text = text.removeprefix(bom)
-            for line in text.splitlines():
+            for line in _site_lines(text):
                 if line.startswith(("import ", "import\t")) and (name, line) not in found:
                     found.append((name, line))
     return found
