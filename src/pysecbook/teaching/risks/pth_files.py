@@ -99,8 +99,9 @@ _BOMS = ("\ufeff", "\u00ef\u00bb\u00bf")  # a UTF-8 byte order mark, read as UTF
 
 def _site_lines(text: str) -> Iterator[str]:
     """The lines of ``text`` as each current :mod:`site` may cut them: at ``\n`` and ``\r``
-    only (3.11 and 3.12 read the file in universal-newlines mode), and at every boundary
-    ``str.splitlines`` knows (3.13 splits the decoded text with it)."""
+    only (3.11, and 3.12 before 3.12.4, read the file in universal-newlines mode), and at
+    every boundary ``str.splitlines`` knows (3.12.4 and later, and 3.13, split the decoded
+    text with it)."""
     yield from re.split(r"\r\n|\r|\n", text)
     yield from text.splitlines()
 
@@ -110,13 +111,14 @@ def executable_pth_lines(site_dir: Path) -> list[tuple[str, str]]:
 
     The rule is :mod:`site`'s own: a line starting with ``import`` and a space or a tab. The
     reading is the widest that a current release uses, so that no code any of them runs is
-    left out: every name ending in ``.pth`` (3.13 skips names that start with a dot, 3.11
-    reads them); the text decoded both as UTF-8 and as Latin-1 (3.11 uses the locale's
-    encoding, 3.13 UTF-8 and then the locale's); a byte order mark at the start ignored
-    (3.13 strips it, 3.11 does not); and both ways of cutting lines. The second matters: on
-    3.11, ``import os;`` followed by a form feed and more code is one line, and all of it
-    runs, while ``str.splitlines`` would show only ``import os;``. A line may be listed that
-    one release would not run, or listed both whole and cut; each text is listed once.
+    left out: every name ending in ``.pth`` (the security releases of 2024 and later skip
+    names that start with a dot, older ones read them); the text decoded both as UTF-8 and as
+    Latin-1 (3.11 uses the locale's encoding, newer releases UTF-8 and then the locale's); a
+    byte order mark at the start ignored (3.13 strips it); and both ways of cutting lines.
+    The last matters: on 3.11, ``import os;`` followed by a form feed and more code is one
+    line, and all of it runs, while ``str.splitlines`` would show only ``import os;``. A line
+    may be listed that one release would not run, or listed both whole and cut; each text is
+    listed once.
     """
     found: list[tuple[str, str]] = []
     try:
