@@ -81,15 +81,19 @@ def plugin_version_secure(plugin_path: str) -> str:
     The file is opened once, without blocking (a named pipe with no writer does not hold the
     open), checked on the opened descriptor to be a regular file, and read up to
     :data:`MAX_PLUGIN_BYTES`; the bytes go to the parser as bytes, so a coding declaration is
-    honoured as an import would honour it.
+    honoured as an import would honour it. A file that does not parse is reported by line
+    number only: a ``SyntaxError`` carries the offending line, and the path may be a link to
+    a file its author cannot read.
 
     Assumes: the caller treats every exception as "this plugin has no readable version" and
     does not then import the plugin to find out; the version is a literal assigned at the top
     level of the module.
     Does not stop: a plugin whose literal version says one thing while its code does another
-    (the version is what the file claims, not what it is); a file changed after it was read;
-    and the parse itself, which still takes a few tenths of a second and some tens of
-    megabytes at the size limit.
+    (the version is what the file claims, not what it is); a link to a file the caller can
+    read and the plugin's author cannot, which is read (only its ``__version__`` literal, if
+    it has one, is returned); a file changed after it was read;
+    and the parse itself: a file of literals at the size limit can still take about half a
+    second and more than a hundred megabytes to parse.
     """
     fd = os.open(plugin_path, os.O_RDONLY | os.O_NONBLOCK)
     try:
@@ -101,7 +105,10 @@ def plugin_version_secure(plugin_path: str) -> str:
         os.close(fd)
     if len(source) > MAX_PLUGIN_BYTES:
         raise ValueError(f"{plugin_path} is larger than {MAX_PLUGIN_BYTES} bytes")
-    tree = ast.parse(source, filename=plugin_path)
+    try:
+        tree = ast.parse(source, filename=plugin_path)
+    except SyntaxError as exc:  # its text would quote the file: say where, not what
+        raise ValueError(f"{plugin_path} is not valid Python (line {exc.lineno})") from None
     for node in tree.body:
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
@@ -210,6 +217,30 @@ def attack_huge_module(func: object) -> Outcome:
     return Outcome(attack_succeeded=stalled, observed=f"{BIG_ELEMENTS:,} elements: {what}")
 
 
+#: A file the scanning service can read and the plugin's author cannot (a made-up line).
+PRIVATE_LINE = "root:$6$demo-salt$demo-hash-not-real:19700:0:99999:7:::"
+
+
+def attack_link_to_private_file(func: object) -> Outcome:
+    """The "plugin" is a link to a file only the scanning service may read: the version lookup
+    fails, and the error the plugin manager shows its author quotes the file's first line."""
+    import traceback
+
+    with private_tmpdir() as tmp:
+        private = tmp / "shadow"
+        private.write_text(PRIVATE_LINE + "\n", encoding="utf-8")
+        plugin = tmp / "peek_plugin.py"
+        plugin.symlink_to(private)
+        try:
+            shown = f"returned {func(str(plugin))!r}"  # type: ignore[operator]
+        except Exception as exc:  # what the manager prints for a plugin it cannot read
+            shown = "".join(traceback.format_exception_only(exc))
+        shown = shown.replace(f"{tmp}{os.sep}", "")
+    leaked = "demo-hash-not-real" in shown
+    lines = " | ".join(line.strip() for line in shown.strip().splitlines())
+    return Outcome(attack_succeeded=leaked, observed=f"the error shown: {lines}")
+
+
 RISK = register(
     Risk(
         id="PSB-IMPORT-TOPLEVEL",
@@ -229,6 +260,8 @@ RISK = register(
                           "links-races", attack_device_or_pipe),
             AdaptedAttack("a plugin module of sixteen megabytes of literals",
                           "exhaustion", attack_huge_module),
+            AdaptedAttack("a plugin that is a link to a file only the scanner may read",
+                          "links-races", attack_link_to_private_file),
         ),
     )
 )

@@ -65,9 +65,9 @@ def run_script_secure(script: str) -> Completed:
     interpreter's own directories (a sticky shared directory, an unpacked download); the
     script does not put its own directory back on ``sys.path``.
     Does not stop: ``.pth`` files and ``sitecustomize`` in site-packages (``-I`` keeps
-    :mod:`site`); a module the script imports that is not in the standard library and not
-    installed, which is then simply missing; and a script replaced between this check and
-    the start by someone who can write its directory.
+    :mod:`site`); a module the script imports that is not in the standard library, which
+    still comes from site-packages and so from whoever can write there; and a script
+    replaced between this check and the start by someone who can write its directory.
     """
     path = Path(script)
     if not path.is_file() or zipfile.is_zipfile(path):
