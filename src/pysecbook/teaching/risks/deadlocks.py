@@ -84,7 +84,7 @@ def transfer_secure(source: Account, target: Account, amount: int,
     transfer); and contention, since every transfer of a busy account still queues on its
     lock.
     """
-    if source.id == target.id:
+    if source is target or source.id == target.id:
         raise ValueError(f"a transfer needs two different accounts, not {source.id!r} twice")
     first, second = sorted((source, target), key=lambda account: account.id)
     with first.lock, second.lock:
