@@ -40,14 +40,14 @@ def test_the_double_spend_is_certain_not_likely(attempt: int) -> None:
     assert rc.attack(rc.withdraw_secure).attack_succeeded is False
 
 
-def test_a_failed_payment_gives_the_reservation_back() -> None:
+def test_a_declined_payment_gives_the_reservation_back() -> None:
     account = rc.Account(10_000)
 
-    def failing(cents: int) -> None:
-        raise ConnectionError("provider down")
+    def declining(cents: int) -> None:
+        raise rc.PaymentDeclined("card blocked")
 
-    with pytest.raises(ConnectionError):
-        rc.withdraw_secure(account, 10_000, failing)
+    with pytest.raises(rc.PaymentDeclined):
+        rc.withdraw_secure(account, 10_000, declining)
     assert account.balance_cents == 10_000
 
 

@@ -113,6 +113,7 @@ def test_shadowed_output_is_forged() -> None:
 def test_environment_matrix() -> None:
     rows = {(r.variable, r.command): r.output for r in environment.environment_matrix()}
     assert "sitecustomize.py from PYTHONPATH ran" in rows[("PYTHONPATH", "python tool.py")]
+    assert "sitecustomize.py from PYTHONPATH ran" in rows[("PYTHONPATH", "python -P tool.py")]
     assert rows[("PYTHONPATH", "python -E tool.py")] == ("tool: done",)
     assert rows[("PYTHONPATH", "python -I tool.py")] == ("tool: done",)
     # PYTHONSTARTUP: interactive sessions only, and not when a script is given.
@@ -160,6 +161,18 @@ def test_checked_hash_detects_a_naive_replacement_and_recompiles(pyc_rows) -> No
 def test_checked_hash_does_not_stop_a_forged_timestamp_pyc(pyc_rows) -> None:
     row = pyc_rows[("checked-hash", "forged timestamp header", "python main.py")]
     assert row.tampered_code_ran
+
+
+def test_an_unchecked_hash_pyc_runs_whatever_it_holds(pyc_rows) -> None:
+    row = pyc_rows[("unchecked-hash", "naive .pyc from other source", "python main.py")]
+    assert row.tampered_code_ran
+
+
+def test_checking_every_hash_catches_a_naive_pyc_not_a_forged_one(pyc_rows) -> None:
+    launch = "python --check-hash-based-pycs always main.py"
+    assert not pyc_rows[("unchecked-hash", "naive .pyc from other source", launch)].tampered_code_ran
+    for cache in bytecode.MODES:
+        assert pyc_rows[(cache, "forged timestamp header", launch)].tampered_code_ran
 
 
 def test_private_pycache_prefix_always_runs_the_source(pyc_rows) -> None:

@@ -6,8 +6,13 @@ in its 16-byte header match the source file: both are public, so anyone who can 
 cache can make a header that matches and put any code behind it. A checked-hash ``.pyc``
 records a hash of the source instead and catches a cache built from different source, but
 the validation mode is chosen by the ``.pyc`` file's own header, so a forged timestamp
-``.pyc`` is accepted in its place. The launch that defends is one that never reads the
-shared cache: ``-X pycache_prefix=DIR`` makes Python use a cache tree of its own.
+``.pyc`` is accepted in its place. An unchecked-hash ``.pyc`` is not compared with its source
+at all. The launch that defends is one that never reads the shared cache: ``-X
+pycache_prefix=DIR`` makes Python use a cache tree of its own.
+
+The first fix (kept as :func:`run_app_first_try`) used a cache directory of its own, but a
+fixed one, reused from run to run: whoever creates or can write that directory first is
+back to writing the cache. The secure version makes a fresh private directory per run.
 Book page: ``book/fundamentals/execution-model``.
 """
 
@@ -19,7 +24,7 @@ import py_compile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The module as its author wrote it, and the program that uses it.
@@ -36,6 +41,7 @@ EVIL_SOURCE = (
 MODES = {
     "timestamp": py_compile.PycInvalidationMode.TIMESTAMP,
     "checked-hash": py_compile.PycInvalidationMode.CHECKED_HASH,
+    "unchecked-hash": py_compile.PycInvalidationMode.UNCHECKED_HASH,
 }
 
 
@@ -44,8 +50,30 @@ def run_app_insecure(app_dir: str) -> Completed:
     return run_python(cwd=Path(app_dir), args=["main.py"])
 
 
+#: The first fix's cache directory, beside the application and kept between runs.
+SHARED_CACHE = "pycache-shared"
+
+
+def run_app_first_try(app_dir: str) -> Completed:
+    """A first fix: ``-X pycache_prefix`` set to one cache directory, reused between runs.
+
+    Kept to show the adapted attacks beating it: a fixed cache directory is only as safe as
+    the people who can create or write it, and someone else may have created it first.
+    """
+    cache = Path(app_dir).parent / SHARED_CACHE
+    return run_python(cwd=Path(app_dir), args=["main.py"], flags=["-X", f"pycache_prefix={cache}"])
+
+
 def run_app_secure(app_dir: str) -> Completed:
-    """Run with ``-X pycache_prefix`` set to a fresh private cache: ``__pycache__`` is never read."""
+    """Run with ``-X pycache_prefix`` set to a fresh private cache: ``__pycache__`` is never read.
+
+    Assumes: the attacker can write the cache (``__pycache__``, a shared cache directory) but
+    not the application's own source files or the directory that holds them.
+    Does not stop: an attacker who can write the source directory, who can edit ``greet.py``
+    or put a ``greet.pyc`` where no ``greet.py`` is left (a source-less ``.pyc`` beside the
+    module is loaded without a cache); and the cost of the defence, since every start
+    compiles every module it imports again, standard library included.
+    """
     with private_tmpdir(prefix="pysecbook-pycache-") as cache:
         return run_python(cwd=Path(app_dir), args=["main.py"], flags=["-X", f"pycache_prefix={cache}"])
 
@@ -112,6 +140,43 @@ def attack(func: object) -> Outcome:
     return Outcome(attack_succeeded=ran, observed=f"printed {last_line(done.stdout)!r}; {what}")
 
 
+def prefixed_cache(cache_root: Path, source: Path) -> Path:
+    """Where ``-X pycache_prefix=cache_root`` looks for the bytecode of ``source``: the
+    source's absolute directory mirrored under the root, without ``__pycache__``."""
+    folder = source.resolve().parent
+    name = Path(importlib.util.cache_from_source(str(source))).name
+    return cache_root / folder.relative_to(folder.anchor) / name
+
+
+def attack_shared_cache(func: object) -> Outcome:
+    """The application uses a cache directory of its own, always the same one: the attacker
+    creates it before the first run and puts a forged ``.pyc`` where Python will look."""
+    with private_tmpdir() as tmp:
+        app = tmp / "app"
+        build_app(app)
+        source = app / "greet.py"
+        cfile = prefixed_cache(tmp / SHARED_CACHE, source)
+        cfile.parent.mkdir(parents=True)
+        forge_timestamp_pyc(source, cfile)
+        done = func(str(app))  # type: ignore[operator]
+        ran = (app / "marker.txt").is_file()
+    what = "the forged bytecode in the cache directory ran" if ran else "the source was compiled and ran"
+    return Outcome(attack_succeeded=ran, observed=f"printed {last_line(done.stdout)!r}; {what}")
+
+
+def attack_unchecked_hash(func: object) -> Outcome:
+    """No forging at all: the attacker compiles their own ``greet.py`` as an unchecked-hash
+    ``.pyc``, which Python never compares with the source."""
+    with private_tmpdir() as tmp:
+        app = tmp / "app"
+        cfile = build_app(app)
+        naive_pyc(app, cfile, "unchecked-hash")
+        done = func(str(app))  # type: ignore[operator]
+        ran = (app / "marker.txt").is_file()
+    what = "the unchecked .pyc ran" if ran else "the source was compiled and ran"
+    return Outcome(attack_succeeded=ran, observed=f"printed {last_line(done.stdout)!r}; {what}")
+
+
 @dataclass(frozen=True)
 class Row:
     """One cache mode, one tampering, one launch: what the program printed."""
@@ -123,13 +188,25 @@ class Row:
     tampered_code_ran: bool
 
 
+def run_app_checking_hashes(app_dir: str) -> Completed:
+    """Run with ``--check-hash-based-pycs always``: every hash-based ``.pyc`` is checked
+    against its source, unchecked ones included (a timestamp ``.pyc`` is unaffected)."""
+    return run_python(cwd=Path(app_dir), args=["main.py"],
+                      flags=["--check-hash-based-pycs", "always"])
+
+
+#: The launches the tampering matrix compares.
+LAUNCHES = (("python main.py", run_app_insecure),
+            ("python --check-hash-based-pycs always main.py", run_app_checking_hashes),
+            ("python -X pycache_prefix=... main.py", run_app_secure))
+
+
 def tamper_matrix() -> list[Row]:
-    """Both cache modes, against a naive and a forged ``.pyc``, launched both ways."""
+    """Each cache mode, against a naive and a forged ``.pyc``, with each launch."""
     rows = []
     for mode in MODES:
         for tampering in ("none", "naive .pyc from other source", "forged timestamp header"):
-            for launch, runner in (("python main.py", run_app_insecure),
-                                   ("python -X pycache_prefix=... main.py", run_app_secure)):
+            for launch, runner in LAUNCHES:
                 with private_tmpdir() as tmp:
                     app = tmp / "app"
                     cfile = build_app(app, mode)
@@ -158,5 +235,12 @@ RISK = register(
         insecure=run_app_insecure,
         secure=run_app_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("a cache directory of the application's own, created first by the "
+                          "attacker", "links-races", attack_shared_cache,
+                          beats=run_app_first_try),
+            AdaptedAttack("an unchecked-hash .pyc compiled from the attacker's source",
+                          "variant", attack_unchecked_hash),
+        ),
     )
 )

@@ -5,17 +5,25 @@
 before the first prompt of an *interactive* session; ``PYTHONINSPECT`` turns a finished
 script into an interactive session when its input is a terminal. ``-E`` ignores every
 ``PYTHON*`` variable, and ``-I`` implies ``-E``.
+
+The first fix (kept as :func:`run_tool_first_try`) started the tool with ``-I`` and passed the
+caller's environment on otherwise. ``-I`` concerns the interpreter's own variables only:
+``PATH`` still decides which program a ``subprocess`` call of the tool runs (and
+``LD_PRELOAD``, ``LD_LIBRARY_PATH`` what the dynamic loader maps into it). The secure
+version passes on an allowlist of harmless variables and nothing else.
 Book page: ``book/fundamentals/execution-model``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The innocent program the launchers start.
@@ -63,9 +71,37 @@ def run_tool_insecure(script: str, env: Mapping[str, str]) -> Completed:
     return run_python(cwd=Path(script).parent, args=[script], env=env)
 
 
-def run_tool_secure(script: str, env: Mapping[str, str]) -> Completed:
-    """Start the tool with ``-I``: ``PYTHON*`` variables (and the user site) are ignored."""
+def run_tool_first_try(script: str, env: Mapping[str, str]) -> Completed:
+    """A first fix: start the tool with ``-I``, the caller's environment otherwise passed on.
+
+    Kept to show the adapted attacks beating it: ``-I`` ignores ``PYTHON*`` variables, and
+    no other.
+    """
     return run_python(cwd=Path(script).parent, args=[script], env=env, flags=["-I"])
+
+
+#: The variables the secure launcher passes on: the locale and the time zone, nothing that
+#: names a program, a library or a directory to search.
+PASSED_VARIABLES = frozenset({"LANG", "LC_ALL", "LC_CTYPE", "TZ"})
+
+
+def run_tool_secure(script: str, env: Mapping[str, str]) -> Completed:
+    """Start the tool with ``-I`` and an allowlisted environment.
+
+    ``-I`` makes the interpreter ignore every ``PYTHON*`` variable, the user site directory
+    and the script's directory on ``sys.path``; the allowlist keeps every other variable
+    (``PATH``, ``LD_PRELOAD``, ``HOME``, proxies) at the launcher's own value.
+
+    Assumes: the tool needs no variable from the caller beyond :data:`PASSED_VARIABLES`
+    (anything else it needs is passed explicitly), and the interpreter, its standard library
+    and its site-packages are writable only by whoever installed them.
+    Does not stop: ``.pth`` files and a ``sitecustomize`` module in the main site-packages
+    (``-I`` does not imply ``-S``: see PSB-PTH-STARTUP); a tool that reads its own
+    configuration from a file the caller controls; and whatever the allowed variables
+    still mean to a library (a ``TZ`` that names a time-zone file).
+    """
+    kept = {name: value for name, value in env.items() if name in PASSED_VARIABLES}
+    return run_python(cwd=Path(script).parent, args=[script], env=kept, flags=["-I"])
 
 
 def plant(directory: Path) -> tuple[Path, dict[str, str]]:
@@ -104,6 +140,76 @@ def on_terminal(args: list[str], env: Mapping[str, str], cwd: Path) -> tuple[boo
     except ValueError:
         shown = done.stderr
     return "typed at the prompt\r\n" in shown, shown
+
+
+#: A tool that asks ``git`` for the version it is running, as many tools do.
+GIT_TOOL = """\
+import subprocess
+try:
+    found = subprocess.run(["git", "describe", "--always"], capture_output=True, text=True,
+                           timeout=10).stdout.strip()
+except OSError:
+    found = "no git"
+print("tool: done", found or "(no version)")
+"""
+
+#: The attacker's ``git``, first on the ``PATH`` they set: it writes a marker beside itself.
+FAKE_GIT = """\
+#!/bin/sh
+echo "attacker's git ran" > "$(dirname "$0")/marker.txt"
+echo v6.6.6
+"""
+
+
+def attack_path_variable(func: object) -> Outcome:
+    """Leave ``PYTHON*`` alone: put a directory holding a ``git`` of the attacker's first on
+    ``PATH``, and start a tool that runs ``git`` to learn its own version."""
+    with private_tmpdir() as tmp:
+        evil = tmp / "evil-bin"
+        evil.mkdir()
+        fake = evil / "git"
+        fake.write_text(FAKE_GIT, encoding="utf-8")
+        fake.chmod(0o700)
+        app = tmp / "app"
+        app.mkdir()
+        script = app / "tool.py"
+        script.write_text(GIT_TOOL, encoding="utf-8")
+        done = func(str(script), {"PATH": f"{evil}{os.pathsep}{os.defpath}"})  # type: ignore[operator]
+        ran = (evil / "marker.txt").is_file()
+    what = "the attacker's git ran" if ran else "the attacker's git never ran"
+    return Outcome(attack_succeeded=ran, observed=f"output {last_line(done.stdout)!r}; {what}")
+
+
+#: The attacker's ``encodings`` package, the first module the interpreter imports from its
+#: standard library. It runs before ``open`` exists, so it writes with :mod:`posix`.
+FAKE_ENCODINGS = """\
+import posix
+fd = posix.open(__file__.rpartition("/")[0] + "/../../../marker.txt",
+                posix.O_WRONLY | posix.O_CREAT, 0o600)
+posix.write(fd, b"attacker's standard library ran")
+posix.close(fd)
+"""
+
+
+def attack_pythonhome(func: object) -> Outcome:
+    """Another variable with the same reach: ``PYTHONHOME`` names a directory whose
+    ``lib/pythonX.Y`` becomes the standard library, so its ``encodings`` runs first."""
+    with private_tmpdir() as tmp:
+        home = tmp / "home"
+        stdlib = home / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+        (stdlib / "encodings").mkdir(parents=True)
+        (stdlib / "encodings" / "__init__.py").write_text(FAKE_ENCODINGS, encoding="utf-8")
+        app = tmp / "app"
+        app.mkdir()
+        script = app / "tool.py"
+        script.write_text(TOOL, encoding="utf-8")
+        done = func(str(script), {"PYTHONHOME": str(home)})  # type: ignore[operator]
+        ran = (home / "marker.txt").is_file()
+    fatal = [line for line in done.stderr.splitlines() if line.startswith("Fatal Python error")]
+    shown = last_line(done.stdout) or (fatal[0] if fatal else last_line(done.stderr))
+    what = ("the attacker's encodings/__init__.py ran at start-up" if ran
+            else "the real standard library was used")
+    return Outcome(attack_succeeded=ran, observed=f"{shown!r}; {what}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +256,7 @@ def environment_matrix() -> list[Row]:
     """Each variable with the ways Python can start, with and without ``-E``/``-I``."""
     variants: list[tuple[str, str, list[str], bool]] = [
         ("PYTHONPATH", "python tool.py", ["tool.py"], False),
+        ("PYTHONPATH", "python -P tool.py", ["-P", "tool.py"], False),
         ("PYTHONPATH", "python -E tool.py", ["-E", "tool.py"], False),
         ("PYTHONPATH", "python -I tool.py", ["-I", "tool.py"], False),
         ("PYTHONSTARTUP", "python tool.py", ["tool.py"], False),
@@ -192,5 +299,11 @@ RISK = register(
         insecure=run_tool_insecure,
         secure=run_tool_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("a PATH that finds the attacker's git before the real one",
+                          "context", attack_path_variable, beats=run_tool_first_try),
+            AdaptedAttack("PYTHONHOME naming a standard library of the attacker's",
+                          "variant", attack_pythonhome),
+        ),
     )
 )

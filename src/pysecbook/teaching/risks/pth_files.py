@@ -7,17 +7,25 @@ before the program's first line. ``-S`` skips :mod:`site` altogether; ``-s`` and
 skip the *user* site directory, so a ``.pth`` in the main site-packages still runs under
 ``-I``. The demonstrations use a throw-away virtual environment in a private temporary
 directory, never the real one.
+
+A ``.pth`` line is not the only thing :mod:`site` runs: it imports a ``sitecustomize`` module
+from site-packages, and a ``usercustomize`` module from the user site directory when that is
+enabled. The adapted attacks plant those instead; ``-S`` stops them too, since it stops
+:mod:`site` itself.
 Book page: ``book/fundamentals/execution-model``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import venv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The program the launchers start: it needs nothing but the standard library.
@@ -33,7 +41,17 @@ def run_tool_insecure(python: str, workdir: str, home: str) -> Completed:
 
 
 def run_tool_secure(python: str, workdir: str, home: str) -> Completed:
-    """Start the tool with ``-S`` (no :mod:`site`, so no ``.pth``) and ``-I`` (isolated)."""
+    """Start the tool with ``-S`` (no :mod:`site`, so no ``.pth``) and ``-I`` (isolated).
+
+    Assumes: the tool needs nothing but the standard library (``-S`` leaves site-packages
+    off ``sys.path``), and whoever can write site-packages cannot write the interpreter,
+    its standard library or the environment's ``pyvenv.cfg``.
+    Does not stop: anyone who can write the environment outside site-packages (its
+    ``bin/python`` is theirs to replace); a tool that adds site-packages to ``sys.path``
+    itself and imports from it (a path added by hand runs no ``.pth``, but the modules there
+    are whatever was installed); and every other process of the environment, started
+    without ``-S``, in which the ``.pth`` still runs.
+    """
     return run_python(TOOL, python=python, cwd=Path(workdir), env={"HOME": home}, flags=["-I", "-S"])
 
 
@@ -76,16 +94,48 @@ def plant_pth(site_dir: Path, marker: Path, label: str) -> Path:
     return pth
 
 
-def executable_pth_lines(site_dir: Path) -> list[tuple[str, str]]:
-    """Every line of every ``.pth`` file in ``site_dir`` that :mod:`site` would execute.
+_BOMS = ("\ufeff", "\u00ef\u00bb\u00bf")  # a UTF-8 byte order mark, read as UTF-8 and as Latin-1
 
-    The rule is :mod:`site`'s own: a line starting with ``import`` and a space or a tab.
+
+def _site_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as each current :mod:`site` may cut them: at ``\n`` and ``\r``
+    only (3.11, and 3.12 before 3.12.4, read the file in universal-newlines mode), and at
+    every boundary ``str.splitlines`` knows (3.12.4 and later, and 3.13, split the decoded
+    text with it)."""
+    yield from re.split(r"\r\n|\r|\n", text)
+    yield from text.splitlines()
+
+
+def executable_pth_lines(site_dir: Path) -> list[tuple[str, str]]:
+    """Every line of every ``.pth`` file in ``site_dir`` that :mod:`site` may execute.
+
+    The rule is :mod:`site`'s own: a line starting with ``import`` and a space or a tab. The
+    reading is the widest that a current release uses, so that no code any of them runs is
+    left out: every name ending in ``.pth`` (the security releases of 2024 and later skip
+    names that start with a dot, older ones read them); the text decoded both as UTF-8 and as
+    Latin-1 (3.11 uses the locale's encoding, newer releases UTF-8 and then the locale's); a
+    byte order mark at the start ignored (3.13 strips it); and both ways of cutting lines.
+    The last matters: on 3.11, ``import os;`` followed by a form feed and more code is one
+    line, and all of it runs, while ``str.splitlines`` would show only ``import os;``. A line
+    may be listed that one release would not run, or listed both whole and cut; each text is
+    listed once.
     """
-    found = []
-    for pth in sorted(site_dir.glob("*.pth")):
-        for line in pth.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith(("import ", "import\t")):
-                found.append((pth.name, line))
+    found: list[tuple[str, str]] = []
+    try:
+        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth"))
+    except OSError:
+        return found
+    for name in names:
+        try:
+            data = (site_dir / name).read_bytes()
+        except OSError:
+            continue
+        for text in (data.decode("utf-8", errors="replace"), data.decode("latin-1")):
+            for bom in _BOMS:
+                text = text.removeprefix(bom)
+            for line in _site_lines(text):
+                if line.startswith(("import ", "import\t")) and (name, line) not in found:
+                    found.append((name, line))
     return found
 
 
@@ -108,6 +158,46 @@ def attack(func: object) -> Outcome:
     tool = last_line(done.stdout) or "no output"
     what = f"the .pth line ran {len(runs)} time(s) before the tool" if runs else "the .pth never ran"
     return Outcome(attack_succeeded=bool(runs), observed=f"{tool!r}; {what}")
+
+
+#: What the attacker's ``sitecustomize``/``usercustomize`` module does: append a line to the
+#: marker named in it.
+CUSTOMIZE = "import sys\nopen({marker!r}, 'a').write({label!r} + ' ran in ' + sys.prefix + '\\n')\n"
+
+
+def attack_sitecustomize(func: object) -> Outcome:
+    """No ``.pth`` at all: a ``sitecustomize.py`` in the environment's site-packages, which
+    :mod:`site` imports at every start."""
+    with private_tmpdir() as tmp:
+        python = make_throwaway_venv(tmp / "venv")
+        home = tmp / "home"
+        home.mkdir()
+        marker = tmp / "marker.txt"
+        site_dir = Path(site_dirs(python, home).main[0])
+        (site_dir / "sitecustomize.py").write_text(  # nosec PSB-RF-STARTUP-WRITE - the attacker's file of PSB-PTH-STARTUP, in a throw-away venv in a private temp dir
+            CUSTOMIZE.format(marker=str(marker), label="sitecustomize.py"), encoding="utf-8")
+        done = func(str(python), str(home), str(home))  # type: ignore[operator]
+        runs = _runs(marker)
+    what = f"sitecustomize.py ran {len(runs)} time(s) before the tool" if runs else "sitecustomize.py never ran"
+    return Outcome(attack_succeeded=bool(runs), observed=f"{last_line(done.stdout)!r}; {what}")
+
+
+def attack_usercustomize(func: object) -> Outcome:
+    """The user's own site directory, under ``HOME``: a ``usercustomize.py`` there, for an
+    environment created with ``--system-site-packages`` (which enables the user site)."""
+    with private_tmpdir() as tmp:
+        python = make_throwaway_venv(tmp / "venv", system_site_packages=True)
+        home = tmp / "home"
+        home.mkdir()
+        marker = tmp / "marker.txt"
+        user_site = Path(site_dirs(python, home).user)
+        user_site.mkdir(parents=True)
+        (user_site / "usercustomize.py").write_text(  # nosec PSB-RF-STARTUP-WRITE - the attacker's file of PSB-PTH-STARTUP, under a private HOME in a private temp dir
+            CUSTOMIZE.format(marker=str(marker), label="usercustomize.py"), encoding="utf-8")
+        done = func(str(python), str(home), str(home))  # type: ignore[operator]
+        runs = _runs(marker)
+    what = f"usercustomize.py ran {len(runs)} time(s) before the tool" if runs else "usercustomize.py never ran"
+    return Outcome(attack_succeeded=bool(runs), observed=f"{last_line(done.stdout)!r}; {what}")
 
 
 @dataclass(frozen=True)
@@ -162,5 +252,11 @@ RISK = register(
         insecure=run_tool_insecure,
         secure=run_tool_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("a sitecustomize.py in site-packages instead of a .pth file",
+                          "variant", attack_sitecustomize),
+            AdaptedAttack("a usercustomize.py in the user site directory of an environment "
+                          "that sees system packages", "variant", attack_usercustomize),
+        ),
     )
 )
