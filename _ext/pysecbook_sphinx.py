@@ -112,8 +112,21 @@ def _adapted_lines(risk: Any, directive: SphinxDirective) -> list[str]:
             ":language: python",
             f":caption: {src}",
             "```",
-            ":::",
         ]
+        if attack.beats is not None:
+            beaten = _source_path(attack.beats)
+            lines += [
+                "",
+                f"It is shown beating a first fix, `{attack.beats.__qualname__}`, kept in the "
+                "library for that purpose:",
+                "",
+                f"```{{literalinclude}} /{beaten}",
+                f":pyobject: {attack.beats.__qualname__}",
+                ":language: python",
+                f":caption: {beaten}",
+                "```",
+            ]
+        lines.append(":::")
     return lines
 
 
@@ -145,7 +158,8 @@ class RiskDirective(_MystDirective):
             raise self.error(f"unknown risk id {self.arguments[0]!r}") from None
         srcdir = Path(self.env.srcdir)
         files = {_source_path(risk.insecure), _source_path(risk.secure), _source_path(risk.attack),
-                 *(_source_path(a.run) for a in risk.adapted)}
+                 *(_source_path(a.run) for a in risk.adapted),
+                 *(_source_path(a.beats) for a in risk.adapted if a.beats is not None)}
         for rel in files:
             if not (srcdir / rel).is_file():
                 raise self.error(f"risk {risk.id}: source file {rel} not found")
