@@ -51,11 +51,14 @@ def test_secure_email_validator_refuses(address: str) -> None:
     assert not redos.is_valid_email_secure(address)
 
 
-def test_secure_authentication_accepts_a_valid_token() -> None:
-    token = base64.b64encode(b"api-key:alice:0001").decode()
+def test_secure_authentication_accepts_an_issued_token_only() -> None:
+    token = base64.b64encode(base64_decoding.ALICE_TOKEN_BYTES).decode()
     assert base64_decoding.authenticate_secure(token) == "alice"
-    with pytest.raises(PermissionError):
-        base64_decoding.authenticate_secure(base64_decoding.STOLEN_TOKEN)
+    for refused in (base64_decoding.STOLEN_TOKEN,  # revoked
+                    base64.b64encode(b"apikey:alice:0001").decode(),  # never issued
+                    "YWxp\u00e9"):  # not ASCII
+        with pytest.raises(PermissionError):
+            base64_decoding.authenticate_secure(refused)
 
 
 def test_strict_base64_is_still_not_canonical() -> None:
