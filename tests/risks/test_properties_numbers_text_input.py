@@ -17,7 +17,7 @@ import signal
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -53,17 +53,22 @@ AMOUNT_TEXT = st.one_of(st.tuples(SIGNS, DIGITS, FRACTIONS, EXPONENTS).map("".jo
 AMOUNTS = st.one_of(AMOUNT_TEXT, st.floats(), st.decimals(), st.integers(), st.booleans())
 #: What a refusal may look like: the attacker's goal is what moved, not which error was raised.
 REFUSED = (ValueError, TypeError, AttributeError, ArithmeticError)
+#: The precision of the thread's decimal context: the default, or what an earlier request left.
+PRECISIONS = st.sampled_from((28, 12, 6, 3))
 
 
-@given(st.lists(AMOUNTS, max_size=8))
-def test_no_withdrawal_pays_out_more_than_the_wallet_held(amounts: list[object]) -> None:
+@given(st.sampled_from(("5.00", "123456.78")), PRECISIONS, st.lists(AMOUNTS, max_size=8))
+def test_no_withdrawal_pays_out_more_than_the_wallet_held(
+        opening_text: str, precision: int, amounts: list[object]) -> None:
     """Goal: more paid out than the wallet held, or a payout that is not a whole number of
-    cents, by any sequence of withdrawals."""
-    wallet = fm.open_wallet(fm.withdraw_secure)
-    opening = wallet.balance
-    for amount in amounts:
-        with contextlib.suppress(*REFUSED):
-            fm.withdraw_secure(wallet, amount)  # type: ignore[arg-type]
+    cents, by any sequence of withdrawals, on a thread with any decimal precision."""
+    opening = Decimal(opening_text)
+    wallet = fm.Wallet(balance=opening, paid_out=Decimal(0))
+    with localcontext() as ctx:
+        ctx.prec = precision
+        for amount in amounts:
+            with contextlib.suppress(*REFUSED):
+                fm.withdraw_secure(wallet, amount)  # type: ignore[arg-type]
     assert wallet.paid_out + wallet.balance == opening, amounts
     assert 0 <= wallet.paid_out <= opening and wallet.paid_out == wallet.paid_out.quantize(fm.CENT)
 
@@ -81,27 +86,42 @@ def test_no_transfer_moves_more_than_the_balance(balance: float, amounts: list[o
     assert sum(account.sent) <= held + 1e-9, amounts
 
 
-@given(st.one_of(st.decimals(), st.integers(), st.floats(), AMOUNT_TEXT))
-def test_no_amount_makes_the_tariff_fee_negative(amount: object) -> None:
-    """Goal: a fee that is negative or not a number (one the shop pays, or cannot collect)."""
-    try:
-        fee = dc.fee_secure(amount)  # type: ignore[arg-type]
-    except REFUSED:
-        return
+TARIFF_AMOUNTS = st.one_of(st.decimals(), st.integers(), st.floats(), AMOUNT_TEXT,
+                           st.integers(1, 10**9).map(lambda cents: Decimal(cents).scaleb(-2)))
+
+
+@given(TARIFF_AMOUNTS, PRECISIONS)
+def test_no_amount_makes_the_tariff_fee_negative_or_short(amount: object, precision: int) -> None:
+    """Goal: a fee that is negative, not a number (one the shop pays, or cannot collect), or
+    below the tariff (1.5 %, half up), on a thread with any decimal precision."""
+    with localcontext() as ctx:
+        ctx.prec = precision
+        try:
+            fee = dc.fee_secure(amount)  # type: ignore[arg-type]
+        except REFUSED:
+            return
     assert fee.is_finite() and fee >= 0 and fee == fee.quantize(dc.CENT), (amount, fee)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        due = (amount * Decimal(dc.TARIFF)).quantize(dc.CENT, rounding=ROUND_HALF_UP)
+    assert fee == due, (amount, fee, due)
 
 
 CENTS = st.one_of(st.integers(-10**3, 10**6), st.integers(10**20, 10**40),
                   st.floats(), st.booleans(), st.decimals(places=3))
 
 
-@given(CENTS)
-def test_no_amount_makes_the_processing_fee_negative_or_short(amount: object) -> None:
-    """Goal: a negative fee, or one below 2.9 % of the payment rounded up."""
-    try:
-        fee = fr.fee_secure(amount)  # type: ignore[arg-type]
-    except REFUSED:
-        return
+@given(CENTS, PRECISIONS)
+def test_no_amount_makes_the_processing_fee_negative_or_short(amount: object,
+                                                               precision: int) -> None:
+    """Goal: a negative fee, or one below 2.9 % of the payment rounded up, on a thread with
+    any decimal precision."""
+    with localcontext() as ctx:
+        ctx.prec = precision
+        try:
+            fee = fr.fee_secure(amount)  # type: ignore[arg-type]
+        except REFUSED:
+            return
     assert isinstance(amount, int) and amount > 0
     assert fee >= 0 and fee * 1000 >= amount * 29 and (fee - 1) * 1000 < amount * 29, (amount, fee)
 

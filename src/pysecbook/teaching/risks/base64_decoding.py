@@ -108,6 +108,8 @@ def other_final_bits(token: str) -> list[str]:
     body = token.rstrip("=")
     padding = token[len(body):]
     unused = {1: 2, 2: 4}.get(len(padding), 0)  # bits of the last character no byte uses
+    if not body or body[-1] not in alphabet:
+        return []
     last = alphabet.index(body[-1])
     return [body[:-1] + alphabet[last ^ flip] + padding for flip in range(1, 2**unused)]
 

@@ -9,13 +9,17 @@ text, is exact.
 The rounding mode is part of the tariff too: ``quantize`` without ``rounding=`` uses the
 context's, half to even, so a fee of exactly 0.045 becomes 0.04. And a fee function that
 multiplies whatever it is given returns a negative fee for a negative amount and NaN for NaN:
-the secure version refuses anything but a positive, finite Decimal.
+the secure version refuses anything but a positive, finite Decimal. Last, a Decimal product is
+rounded to the precision of the thread's context before ``quantize`` sees it, and a context is
+shared by everything on the thread: one that an earlier request narrowed to six digits turns a
+fee of 1234.545 into 1234.54. The secure version multiplies in a fresh context of its own and
+refuses a product that is not exact.
 Book page: ``book/practices/numbers``.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, localcontext
 
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
@@ -47,16 +51,18 @@ def fee_secure(amount: Decimal) -> Decimal:
     """The 1.5 % fee of one payment, rounded half up; the rate is built from its text.
 
     Assumes: the amount is a Decimal built from text (``Decimal("19.99")``, or JSON read with
-    ``parse_float=Decimal``), never from a float; the thread's decimal context keeps its
-    default 28 digits or more, since the product is rounded to the context before
-    ``quantize`` rounds it to the cent.
+    ``parse_float=Decimal``), never from a float.
     Does not stop: a payment split into parts whose fee is under half a cent (0.33 pays no
-    fee under this half-up tariff; PSB-NUM-TRUNCATED-FEE rounds fees up instead); amounts of
-    more than about 26 digits, which ``quantize`` refuses with ``InvalidOperation``.
+    fee under this half-up tariff; PSB-NUM-TRUNCATED-FEE rounds fees up instead); a caller
+    that turns the fee back into a float to store or display it.
     """
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise ValueError(f"an amount is a positive, finite Decimal, not {amount!r}")
-    return (amount * Decimal("0.015")).quantize(CENT, rounding=ROUND_HALF_UP)
+    with localcontext(Context(prec=40)) as ctx:  # not the thread's context, which may be narrowed
+        product = amount * Decimal("0.015")
+        if ctx.flags[Inexact]:
+            raise ValueError(f"too many digits for an exact fee: {amount!r}")
+        return product.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def attack(fee: object) -> Outcome:
@@ -109,6 +115,29 @@ def attack_special_amounts(fee: object) -> Outcome:
     )
 
 
+#: A payment whose fee (1234.545) needs seven digits, and the precision an earlier request on
+#: the same thread left in its decimal context.
+NARROW_PRECISION = 6
+NARROW_AMOUNT = Decimal("82303.00")
+
+
+def attack_narrowed_context(fee: object) -> Outcome:
+    """Pay 82,303.00, whose fee 1234.545 has seven digits, on a thread whose decimal context an
+    earlier request narrowed to six (``getcontext().prec = 6``) and did not restore."""
+    with localcontext() as ctx:
+        ctx.prec = NARROW_PRECISION
+        try:
+            charged = fee(NARROW_AMOUNT)  # type: ignore[operator]
+        except ArithmeticError as exc:
+            return Outcome(False, f"refused under precision 6: {type(exc).__name__}")
+    due = (NARROW_AMOUNT * Decimal(TARIFF)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Outcome(
+        attack_succeeded=charged < due,
+        observed=f"a payment of {NARROW_AMOUNT} under context precision {NARROW_PRECISION}: fee "
+                 f"charged {charged}, the tariff says {due}",
+    )
+
+
 RISK = register(
     Risk(
         id="PSB-NUM-DECIMAL-FLOAT",
@@ -128,6 +157,8 @@ RISK = register(
                           "even) takes down", "variant", attack_even_cents, beats=fee_first_try),
             AdaptedAttack("a negative amount, -0.00, NaN, Infinity and a float", "type-confusion",
                           attack_special_amounts),
+            AdaptedAttack("a payment on a thread whose decimal context an earlier request "
+                          "narrowed to six digits", "variant", attack_narrowed_context),
         ),
     )
 )

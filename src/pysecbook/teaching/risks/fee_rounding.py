@@ -8,8 +8,8 @@ the fee of the whole, and splitting never pays.
 
 Rounding up holds only if nothing rounds before it. The first fix computes in ``Decimal`` and
 rounds with ``ROUND_UP``, but a Decimal product is first rounded to the context's precision,
-half to even: 28 digits by default, fewer if another part of the program narrowed the
-thread's context. The secure version therefore computes the fee exactly, in integers: the
+half to even: 28 digits by default, fewer if anything earlier on the same thread narrowed
+its context. The secure version therefore computes the fee exactly, in integers: the
 rate is the fraction 29/1000, and the fee is a ceiling division.
 Book page: ``book/practices/numbers``.
 """
@@ -85,15 +85,16 @@ def exact_fee(amount_cents: int) -> int:
     return -(-amount_cents * numerator // denominator)
 
 
-#: Payments whose fee needs more digits than a narrowed context keeps, and the precision that
-#: another part of the program set for its reports.
+#: Payments whose fee needs more digits than a narrowed context keeps, and the precision an
+#: earlier request on the same thread left in its decimal context.
 NARROW_PRECISION = 6
 NARROW_PAYMENTS = (12_345_670, 425_712_000)
 
 
 def attack_narrowed_context(fee: object) -> Outcome:
     """Pay amounts whose fee has more than six significant digits, on a thread whose decimal
-    context another module narrowed to six digits (``getcontext().prec = 6``)."""
+    context an earlier request narrowed to six digits (``getcontext().prec = 6``) and did not
+    restore."""
     with localcontext() as ctx:
         ctx.prec = NARROW_PRECISION
         charged = [fee(a) for a in NARROW_PAYMENTS]  # type: ignore[operator]
@@ -138,8 +139,8 @@ RISK = register(
         secure=fee_secure,
         attack=attack,
         adapted=(
-            AdaptedAttack("payments on a thread whose decimal context another module narrowed "
-                          "to six digits", "variant", attack_narrowed_context,
+            AdaptedAttack("payments on a thread whose decimal context an earlier request "
+                          "narrowed to six digits", "variant", attack_narrowed_context,
                           beats=fee_first_try),
             AdaptedAttack("one payment whose fee needs more digits than Decimal's default "
                           "context", "type-confusion", attack_huge_payment, beats=fee_first_try),

@@ -10,13 +10,16 @@ exactly, and the secure wallet refuses anything that is not a whole number of ce
 Decimal alone is not the fix: a wallet that computes in Decimal and rounds the payout still
 pays a cent for half a cent, and a check on the text of the amount ("at most two decimals")
 misses ``5E-3``. What holds is a check on the value: a finite, positive, whole number of cents.
+And Decimal arithmetic rounds to the precision of the thread's context, which anything else on
+the thread can narrow: at six digits, 123456.78 - 0.01 is 123457. The secure wallet computes
+in a fresh context of its own, wide enough for any amount it accepts.
 Book page: ``book/practices/numbers``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
@@ -74,19 +77,20 @@ def withdraw_secure(wallet: Wallet, amount: str) -> str:
     Does not stop: two withdrawals racing between the balance check and the debit; amounts
     written in exponent notation or in another script's digits (``5E-2``, Arabic-Indic
     digits), which Decimal reads and this function accepts when they are whole cents;
-    amounts of more than 28 digits, which are refused because they do not fit the decimal
+    amounts of more than 38 digits, which are refused because they do not fit the decimal
     context, not because of a limit of the business.
     """
-    try:
-        value = Decimal(amount)
-        whole_cents = value.is_finite() and value == value.quantize(CENT)
-    except InvalidOperation:
-        whole_cents = False
-    if not whole_cents or value <= 0 or value > wallet.balance:
-        raise ValueError(f"cannot withdraw {amount!r}: a positive number of whole cents, "
-                         "at most the balance")
-    wallet.balance -= value
-    wallet.paid_out += value
+    with localcontext(Context(prec=40)):  # not the thread's context, which may be narrowed
+        try:
+            value = Decimal(amount)
+            whole_cents = value.is_finite() and value == value.quantize(CENT)
+        except InvalidOperation:
+            whole_cents = False
+        if not whole_cents or value <= 0 or value > wallet.balance:
+            raise ValueError(f"cannot withdraw {amount!r}: a positive number of whole cents, "
+                             "at most the balance")
+        wallet.balance -= value
+        wallet.paid_out += value
     return f"paid {value}"
 
 
@@ -172,6 +176,32 @@ def attack_special_values(withdraw: object) -> Outcome:
     )
 
 
+#: A wallet with more digits than the context an earlier request on the thread left behind.
+NARROW_PRECISION = 6
+NARROW_BALANCE = "123456.78"
+
+
+def attack_narrowed_context(withdraw: object) -> Outcome:
+    """Withdraw 0.01 a hundred times from a wallet holding 123,456.78, on a thread whose
+    decimal context an earlier request narrowed to six digits and did not restore."""
+    opening = Decimal(NARROW_BALANCE)
+    wallet = Wallet(balance=opening, paid_out=Decimal(0))
+    paid = Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = NARROW_PRECISION
+        for _ in range(100):
+            try:
+                paid += _paid(withdraw(wallet, "0.01"))  # type: ignore[operator]
+            except (ValueError, ArithmeticError):
+                break
+    left = Decimal(str(wallet.balance))
+    return Outcome(
+        attack_succeeded=paid + left > opening,
+        observed=f"context precision {NARROW_PRECISION}: {paid} paid out of {opening}, and "
+                 f"the balance is now {left}",
+    )
+
+
 RISK = register(
     Risk(
         id="PSB-NUM-FLOAT-MONEY",
@@ -192,6 +222,9 @@ RISK = register(
                           "count", "encoding", attack_other_spellings, beats=withdraw_first_try),
             AdaptedAttack("NaN, sNaN, Infinity, -0.00 and a JSON number instead of text, then "
                           "the whole balance", "type-confusion", attack_special_values),
+            AdaptedAttack("withdrawals on a thread whose decimal context an earlier request "
+                          "narrowed to six digits", "variant", attack_narrowed_context,
+                          beats=withdraw_first_try),
         ),
     )
 )
