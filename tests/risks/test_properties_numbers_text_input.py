@@ -283,10 +283,11 @@ DISPLAY_NAMES = st.lists(st.sampled_from(("Zoe", "Zoë", ",", "\n", "\r", "\r\n"
                          max_size=6).map("".join)
 
 
-@given(DISPLAY_NAMES)
-def test_no_display_name_saves_an_expired_account(display: str) -> None:
+@given(DISPLAY_NAMES, st.sampled_from((0, 0, 140_000)))
+def test_no_display_name_saves_an_expired_account(display: str, padding: int) -> None:
     """Goal: Mallory's expired account missing from what the nightly job disables, whatever
-    her display name holds."""
+    her display name holds, at any length (``padding`` more characters)."""
+    display += "Z" * padding
     accounts = [(u, display if u == "mallory" else d, e) for u, d, e in te.ACCOUNTS]
     with private_tmpdir() as tmp:
         path = str(tmp / "accounts.csv")
@@ -295,7 +296,7 @@ def test_no_display_name_saves_an_expired_account(display: str) -> None:
             disabled = te.expired_accounts_secure(path, "2026-12-01")
         except Exception:  # noqa: BLE001 - a job that stops disables nobody: the attacker's goal
             disabled = []
-    assert disabled == ["mallory", "oscar"], display
+    assert disabled == ["mallory", "oscar"], (display[:60], len(display))
 
 
 # --- input validation -------------------------------------------------------------------------

@@ -10,16 +10,19 @@ secure version names the encoding on both sides.
 
 Naming the encoding is not all. The display name is still Mallory's text inside a file the
 job parses: a comma and a line break in it rewrite her expiry date when the job splits lines
-at commas, and one byte that is not UTF-8 (a name saved by an older export in Latin-1) stops
-a job that decodes strictly, exactly as the locale did. So the export writes CSV, which quotes
-such fields, and the secure job reads CSV, keeps bytes it cannot decode as surrogate escapes
-(losslessly: it never uses the display name) and checks the fields it does use, the dates.
+at commas, so the export writes CSV, which quotes such fields, and the job reads CSV. Then one
+byte that is not UTF-8 (a name saved by an older export in Latin-1) stops a job that decodes
+strictly, exactly as the locale did, and a display name of 200,000 characters stops it on the
+csv module's limit of 128 KiB per field. The secure job keeps bytes it cannot decode as
+surrogate escapes (losslessly: it never uses the display name), lets a field be as long as the
+file, and checks the fields it does use, the dates.
 Book page: ``book/practices/text``.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable
 from datetime import date
 
@@ -57,38 +60,44 @@ def expired_accounts_insecure(path: str, today: str) -> list[str]:
 
 
 def expired_accounts_first_try(path: str, today: str) -> list[str]:
-    """A first fix: the nightly job reads the file in the encoding it is written in.
+    """A first fix: the nightly job reads the file as the CSV and the encoding it is written in.
 
-    Kept to show the adapted attacks beating it: it still splits lines at commas, so the
-    display name can rewrite the line, and it still stops on the first byte that is not UTF-8.
+    Kept to show the adapted attacks beating it: it stops on the first byte that is not UTF-8,
+    and on the first field longer than the csv module's limit (128 KiB by default).
     """
     expired = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            user, _, expires = line.rstrip("\n").split(",")
+    with open(path, encoding="utf-8", newline="") as f:
+        for user, _display, expires in csv.reader(f, strict=True):
             if expires < today:
                 expired.append(user)
     return expired
 
 
 def expired_accounts_secure(path: str, today: str) -> list[str]:
-    """The nightly job: the file read as the CSV and the encoding it is written in.
+    """The nightly job: the file read as the CSV and the encoding it is written in, so that no
+    display name can stop it or change another field.
 
     Assumes: the export writes CSV with a CSV writer, in UTF-8, to a temporary name that is
     renamed when it is complete; user names and expiry dates are written by the
-    application, never by users.
+    application, never by users; the job runs in a process of its own (the csv module's limit
+    on the length of a field, which it raises while it reads, is one setting per process).
     Does not stop: a truncated file (an export that failed half-way reads as a shorter list
     of accounts); a line it cannot read (the wrong number of fields, a date that is not a
     date), which stops the job with an error that somebody has to see.
     """
     expired = []
     cutoff = date.fromisoformat(today)
-    # surrogateescape: a byte that is not UTF-8 in a display name, which the job never uses,
-    # must not stop it; the fields it uses are checked (a user name is never decoded lossily).
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        for user, _display, expires in csv.reader(f, strict=True):
-            if date.fromisoformat(expires) < cutoff:
-                expired.append(user)
+    # No field is longer than the file: a long display name must not stop the job either.
+    previous = csv.field_size_limit(max(csv.field_size_limit(), os.path.getsize(path)))
+    try:
+        # surrogateescape: a byte that is not UTF-8 in a display name, which the job never
+        # uses, must not stop it; the fields it does use are checked.
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            for user, _display, expires in csv.reader(f, strict=True):
+                if date.fromisoformat(expires) < cutoff:
+                    expired.append(user)
+    finally:
+        csv.field_size_limit(previous)
     return expired
 
 
@@ -120,6 +129,17 @@ def attack(job: object) -> Outcome:
 #: Mallory's display name: ASCII, with a comma and a line break that give her line a new
 #: expiry date and push the real one onto a line of its own.
 REWRITING_NAME = "Zoe,2099-12-31\nzed,x"
+
+
+def attack_long_name(job: object) -> Outcome:
+    """Set a display name of 200,000 characters, past the csv module's limit of 128 KiB for
+    one field: does the job stop on it?"""
+    accounts = [(u, "Z" * 200_000 if u == "mallory" else d, e) for u, d, e in ACCOUNTS]
+    result = run_nightly_job(job, NON_UTF8_LOCALE, accounts)
+    return Outcome(
+        attack_succeeded="'mallory'" not in (result.returned or ""),
+        observed=f"a display name of 200,000 characters: {result}",
+    )
 
 
 def attack_rewrite_line(job: object) -> Outcome:
@@ -165,10 +185,12 @@ RISK = register(
         attack=attack,
         adapted=(
             AdaptedAttack("a comma and a line break in the display name, which rewrite the "
-                          "expiry date", "context", attack_rewrite_line,
-                          beats=expired_accounts_first_try),
+                          "expiry date", "context", attack_rewrite_line),
             AdaptedAttack("one byte of the display name that is not UTF-8", "encoding",
                           attack_byte_not_utf8, beats=expired_accounts_first_try),
+            AdaptedAttack("a display name of 200,000 characters, past the csv module's field "
+                          "limit", "exhaustion", attack_long_name,
+                          beats=expired_accounts_first_try),
         ),
     )
 )
