@@ -147,7 +147,8 @@ def attack_expanding_name(register_user: object) -> Outcome:
     10.8 million characters: does one registration cost more than 0.1 s?"""
     ref = f"{register_user.__module__}:{register_user.__qualname__}"  # type: ignore[attr-defined]
     timed = timed_call(register_timed, ref, EXPANDING_CHAR * EXPANDING_COUNT, timeout=15.0)
-    stalled = timed.timed_out or (timed.seconds is not None and timed.seconds > NORMALIZE_SECONDS)
+    stalled = timed.timed_out or (timed.returned is not None and timed.seconds is not None
+                                  and timed.seconds > NORMALIZE_SECONDS)
     return Outcome(
         attack_succeeded=stalled,
         observed=f"a name of {EXPANDING_COUNT:,} x U+FDFA: {timed}",
