@@ -86,7 +86,7 @@ def parse_amount_secure(text: str) -> int:
     Assumes: the request body is bounded before it is parsed (the web server refuses a body
     of many megabytes); amounts are whole numbers of the smallest unit in ASCII digits.
     Does not stop: a business that needs amounts over 18 digits (raise
-    :data:`MAX_AMOUNT_DIGITS` for that field, not the interpreter's limit); other parsers in
+    ``MAX_AMOUNT_DIGITS`` for that field, not the interpreter's limit); other parsers in
     the process, which keep their own limits, or none: ``int(Decimal(...))`` has none.
     """
     if len(text) > MAX_AMOUNT_DIGITS or not text.isascii() or not text.isdigit():

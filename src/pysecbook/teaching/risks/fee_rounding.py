@@ -49,7 +49,7 @@ def fee_secure(amount_cents: int) -> int:
     computed exactly in integers.
 
     Assumes: amounts are whole cents as Python ``int`` (a float or a bool is refused), and
-    the rate is the exact fraction in :data:`FEE_RATE`.
+    the rate is the exact fraction in ``FEE_RATE``.
     Does not stop: rounding up costs the customer up to a cent per payment, which is the
     point; refunds need their own rule (this function refuses amounts that are not
     positive); limits on the size of a payment belong to the caller.

@@ -59,7 +59,7 @@ def split_gift_card_secure(value: str, voucher: str) -> list[str]:
     Assumes: ``value`` is what the card was paid for, recorded by the shop; the caller marks
     the card as split, so that it is split once.
     Does not stop: a customer who buys many cards (each is paid for); the cost of storing up
-    to :data:`MAX_VOUCHERS` vouchers per card, which is the limit to set for your shop.
+    to ``MAX_VOUCHERS`` vouchers per card, which is the limit to set for your shop.
     """
     cents = []
     for text in (value, voucher):

@@ -69,9 +69,9 @@ def register_secure(users: dict[str, str], name: str, password_hash: str) -> str
     stored: its characters, whether it is reserved, whether it is taken.
 
     Assumes: every lookup of a user (login, password reset, a mention) passes its input
-    through :func:`canonical_name` as registration does; user names are ASCII once
+    through ``canonical_name`` as registration does; user names are ASCII once
     canonical. A service whose users write names in other scripts needs an identifier
-    policy, such as the profiles of Unicode's UTS #39, in place of :data:`NAME_PATTERN`.
+    policy, such as the profiles of Unicode's UTS #39, in place of ``NAME_PATTERN``.
     Does not stop: ASCII names that look alike (``rn`` and ``m``, ``l`` and ``1``); two
     registrations of one new name racing, where a database needs a unique index on the
     stored name.
