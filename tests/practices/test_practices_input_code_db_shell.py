@@ -31,6 +31,20 @@ def test_secure_upload_stores_an_allowed_name() -> None:
         assert stored.read_bytes() == b"%PDF"
 
 
+@pytest.mark.parametrize("name", ["CON.txt", "nul.pdf", "Com1.png", "LPT9.jpg", "aux.txt"])
+def test_secure_upload_refuses_windows_device_names(name: str) -> None:
+    with private_tmpdir() as tmp, pytest.raises(ValueError, match="not allowed"):
+        input_validation.save_upload_secure(tmp, name, b"data")
+
+
+def test_secure_upload_refuses_a_name_already_taken() -> None:
+    with private_tmpdir() as tmp:
+        input_validation.save_upload_secure(tmp, "console.txt", b"first")
+        with pytest.raises(ValueError, match="already exists"):
+            input_validation.save_upload_secure(tmp, "console.txt", b"second")
+        assert (tmp / "console.txt").read_bytes() == b"first"
+
+
 def test_every_bypass_passes_the_denylist_and_fails_the_allowlist() -> None:
     names = input_validation.BYPASSES
     insecure = input_validation.try_names(input_validation.save_upload_insecure, names)
@@ -51,11 +65,14 @@ def test_secure_email_validator_refuses(address: str) -> None:
     assert not redos.is_valid_email_secure(address)
 
 
-def test_secure_authentication_accepts_a_valid_token() -> None:
-    token = base64.b64encode(b"api-key:alice:0001").decode()
+def test_secure_authentication_accepts_an_issued_token_only() -> None:
+    token = base64.b64encode(base64_decoding.ALICE_TOKEN_BYTES).decode()
     assert base64_decoding.authenticate_secure(token) == "alice"
-    with pytest.raises(PermissionError):
-        base64_decoding.authenticate_secure(base64_decoding.STOLEN_TOKEN)
+    for refused in (base64_decoding.STOLEN_TOKEN,  # revoked
+                    base64.b64encode(b"apikey:alice:0001").decode(),  # never issued
+                    "YWxp\u00e9"):  # not ASCII
+        with pytest.raises(PermissionError):
+            base64_decoding.authenticate_secure(refused)
 
 
 def test_strict_base64_is_still_not_canonical() -> None:
@@ -66,6 +83,8 @@ def test_strict_base64_is_still_not_canonical() -> None:
 def test_secure_parsers_accept_ordinary_values() -> None:
     assert dos_guards.parse_amount_secure("12345") == 12345
     assert dos_guards.count_unique_ids_secure(["1", "2", "2"]) == 2
+    with pytest.raises(ValueError, match="not an account id"):
+        dos_guards.count_unique_ids_secure([1, 2])  # type: ignore[list-item]
     assert eval_injection.parse_setting_secure("{'a': [1, 2]}") == {"a": [1, 2]}
     assert exec_injection.load_config_secure("retries = 3\n") == {"retries": 3}
     with pytest.raises(ValueError):

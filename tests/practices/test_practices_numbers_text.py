@@ -84,3 +84,36 @@ def test_every_script_spells_the_same_number_and_only_ascii_passes_the_secure_ch
         with pytest.raises(ValueError):
             ud.redeem_voucher_secure(redeemed, other)
     assert ud.characters_matching(r"(?a)\d") == 10
+
+
+def test_secure_fee_refuses_what_is_not_a_positive_whole_number_of_cents() -> None:
+    for amount in (0, -1, True, 1.0, 10.5):
+        with pytest.raises(ValueError):
+            fr.fee_secure(amount)  # type: ignore[arg-type]
+    assert fr.fee_secure(10**30 + 1) == 29 * 10**27 + 1  # exact past Decimal's 28 digits
+    with pytest.raises(ValueError):
+        dc.fee_secure(Decimal("-1.00"))
+
+
+def test_secure_gift_card_split_refuses_fractions_of_a_cent_and_bounds_the_count() -> None:
+    for value, voucher in (("1.009", "0.10"), ("1.00", "0.105"), ("1.00", "-0.10"),
+                           ("Infinity", "0.10"), ("1.00", "sNaN"), ("100.00", "0.01")):
+        with pytest.raises(ValueError):
+            lc.split_gift_card_secure(value, voucher)
+    assert len(lc.split_gift_card_secure("10.00", "0.01")) == lc.MAX_VOUCHERS
+
+
+def test_secure_transfer_refuses_when_the_balance_is_not_a_number() -> None:
+    account = nc.Account(balance=float("nan"))
+    with pytest.raises(ValueError, match="insufficient"):
+        nc.transfer_secure(account, "1")
+    assert account.sent == []
+
+
+def test_secure_registration_bounds_the_name_before_normalising_and_keeps_it_ascii() -> None:
+    with pytest.raises(ValueError, match="at most"):
+        un.register_secure({}, "\ufdfa" * (un.MAX_NAME_LENGTH + 1), "h")
+    for name in ("ali\u200dce", "\u0430lice", "bob smith", "\ufdfa"):
+        with pytest.raises(ValueError, match="only a-z"):
+            un.register_secure({}, name, "h")
+    assert un.register_secure({}, "\uff22ob_1", "h") == "bob_1"

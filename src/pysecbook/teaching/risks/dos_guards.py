@@ -7,6 +7,14 @@ randomisation of ``str`` and ``bytes`` (``PYTHONHASHSEED``), so an attacker cann
 keys that collide in a ``dict`` or ``set``. Hash randomisation does not cover ``int``, whose
 hash is ``n mod (2**61 - 1)`` in every process: keys chosen as multiples of that modulus all
 collide, and building a set of them takes quadratic time.
+
+Why the secure parser bounds the length itself instead of trusting the interpreter's limit:
+the limit is one setting for the whole process, which any library or a ``-X
+int_max_str_digits=0`` can switch off; it bounds one number, not a request of a thousand
+numbers at 4,300 digits each; and it does not cover ``Decimal``, which reads ``1e100000``
+(eight characters) and hands ``int()`` a 100,001-digit number to build, in quadratic time.
+The same goes for the ids: a JSON number skips a check written for strings, and ids at the
+interpreter's limit cost ``int()`` before any set is built.
 Book page: ``book/practices/input-validation``.
 """
 
@@ -15,8 +23,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
+from decimal import Decimal
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.risks._child import Timed, timed_call
 from pysecbook.teaching.sandbox import private_tmpdir, run_python
 
@@ -48,8 +57,38 @@ def parse_amount_insecure(text: str) -> int:
     return int(text)
 
 
+def parse_amount_first_try(text: str) -> int:
+    """A first fix: leave the interpreter's 4300-digit limit in place, and rely on it.
+
+    Kept to show the adapted attacks beating it: the limit can be switched off elsewhere in
+    the process, and it bounds one number, not a request of many.
+    """
+    return int(text)
+
+
+def parse_amount_exponent_first_try(text: str) -> int:
+    """A first fix that also reads ``2.5e3``: the length bounded, the text read by Decimal.
+
+    Kept to show the adapted attack beating it: eight characters of exponent notation are a
+    100,001-digit number, and Decimal has no digit limit for ``int()`` to keep.
+    """
+    if len(text) > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"amount must be at most {MAX_AMOUNT_DIGITS} characters")
+    value = Decimal(text)
+    if not value.is_finite() or value != value.to_integral_value():
+        raise ValueError("amount must be a whole number")
+    return int(value)
+
+
 def parse_amount_secure(text: str) -> int:
-    """Parse a decimal amount: refuse long input first, and keep the interpreter's limit."""
+    """Parse a decimal amount: refuse long input first, and keep the interpreter's limit.
+
+    Assumes: the request body is bounded before it is parsed (the web server refuses a body
+    of many megabytes); amounts are whole numbers of the smallest unit in ASCII digits.
+    Does not stop: a business that needs amounts over 18 digits (raise
+    ``MAX_AMOUNT_DIGITS`` for that field, not the interpreter's limit); other parsers in
+    the process, which keep their own limits, or none: ``int(Decimal(...))`` has none.
+    """
     if len(text) > MAX_AMOUNT_DIGITS or not text.isascii() or not text.isdigit():
         raise ValueError(f"amount must be 1 to {MAX_AMOUNT_DIGITS} digits")
     return int(text)
@@ -80,12 +119,20 @@ def count_unique_ids_insecure(ids: list[str]) -> int:
 
 
 def count_unique_ids_secure(ids: list[str]) -> int:
-    """Count distinct account ids: bounded count, and each id must look like an id."""
+    """Count distinct account ids: bounded count, and each id must be a string that looks
+    like an id.
+
+    Assumes: the request body is bounded before it is parsed into ``ids``; ids are decimal
+    strings of at most 12 digits, each smaller than the hash modulus and so its own hash.
+    Does not stop: collisions in other hashes that are not randomised (``int``, ``float``,
+    ``Decimal``, ``Fraction``, tuples of them) built elsewhere from client data; the work of
+    parsing the request body itself.
+    """
     if len(ids) > MAX_IDS:
         raise ValueError(f"at most {MAX_IDS} ids per request")
     for i in ids:
-        if not ID_PATTERN.fullmatch(i):
-            raise ValueError(f"not an account id: {i[:30]!r}")
+        if not isinstance(i, str) or not ID_PATTERN.fullmatch(i):
+            raise ValueError(f"not an account id: {str(i)[:30]!r}")
     return len({int(i) for i in ids})
 
 
@@ -112,6 +159,68 @@ def hash_in_child(text: str, env: Mapping[str, str] | None = None) -> int:
     return int(done.stdout.strip())
 
 
+def parse_many(func_ref: str, digits: int, count: int) -> int:
+    """Parse ``count`` amounts of ``digits`` nines with the function at ``func_ref``
+    (``module:name``); return how many were parsed. Runs in the caller's process: call it in
+    a child interpreter (:func:`timed_call`)."""
+    import importlib
+
+    module_name, _, qualname = func_ref.partition(":")
+    func = getattr(importlib.import_module(module_name), qualname)
+    text = "9" * digits
+    parsed = 0
+    for _ in range(count):
+        try:
+            func(text)
+        except ValueError:
+            continue
+        parsed += 1
+    return parsed
+
+
+def _ref(func: object) -> str:
+    return f"{func.__module__}:{func.__qualname__}"  # type: ignore[attr-defined]
+
+
+def _cpu_outcome(timed: Timed, what: str) -> Outcome:
+    """Did the child parse ``what`` (returned, not refused) and spend over DOS_SECONDS on it?"""
+    slow = timed.timed_out or (timed.seconds is not None and timed.seconds > DOS_SECONDS
+                               and timed.returned is not None and timed.returned != "0")
+    if slow:
+        spent = "more than the time limit" if timed.timed_out else f"{timed.seconds:.2f} s"
+        return Outcome(True, f"{what}: parsed, {spent} of CPU for one request "
+                             f"(the stated limit is {DOS_SECONDS} s)")
+    return Outcome(False, f"{what}: {timed}")
+
+
+def attack_guard_switched_off(func: object) -> Outcome:
+    """Send the 300,000-digit amount to a process where something else switched the
+    interpreter's limit off (``-X int_max_str_digits=0``, a library calling
+    ``sys.set_int_max_str_digits(0)``)."""
+    timed = timed_call(func, "9" * ATTACK_DIGITS,  # type: ignore[arg-type]
+                       flags=("-X", "int_max_str_digits=0"))
+    return _cpu_outcome(timed, f"{ATTACK_DIGITS:,} digits, limit off elsewhere")
+
+
+#: Amounts in one request, each at the interpreter's limit.
+AT_LIMIT_DIGITS = 4_300
+AT_LIMIT_COUNT = 3_000
+
+
+def attack_many_at_limit(func: object) -> Outcome:
+    """Send 3,000 amounts of 4,300 digits each (12.9 MB), every one within the interpreter's
+    limit: how long does one request take?"""
+    timed = timed_call(parse_many, _ref(func), AT_LIMIT_DIGITS, AT_LIMIT_COUNT)
+    return _cpu_outcome(timed, f"{AT_LIMIT_COUNT:,} amounts of {AT_LIMIT_DIGITS:,} digits")
+
+
+def attack_exponent_notation(func: object) -> Outcome:
+    """Send ``1e100000``: eight characters, and a 100,001-digit number to whatever reads
+    exponent notation."""
+    return _cpu_outcome(timed_call(func, "1e100000"),  # type: ignore[arg-type]
+                        "'1e100000' (8 characters)")
+
+
 INT_DIGITS = register(
     Risk(
         id="PSB-DOS-INTDIGITS",
@@ -126,8 +235,49 @@ INT_DIGITS = register(
         insecure=parse_amount_insecure,
         secure=parse_amount_secure,
         attack=attack_int_digits,
+        adapted=(
+            AdaptedAttack("the interpreter's limit switched off elsewhere in the process",
+                          "variant", attack_guard_switched_off, beats=parse_amount_first_try),
+            AdaptedAttack("3,000 amounts in one request, each at the 4,300-digit limit",
+                          "exhaustion", attack_many_at_limit, beats=parse_amount_first_try),
+            AdaptedAttack("'1e100000', eight characters of exponent notation", "encoding",
+                          attack_exponent_notation, beats=parse_amount_exponent_first_try),
+        ),
     )
 )
+
+def attack_ids_as_numbers(func: object) -> Outcome:
+    """Send the 7,000 colliding ids as JSON numbers instead of strings, past a check written
+    for strings."""
+    ids = [int(i) for i in colliding_ids()]
+    timed = timed_call(func, ids)  # type: ignore[arg-type]
+    if timed.seconds is not None and timed.returned is not None and timed.seconds > DOS_SECONDS:
+        return Outcome(True, f"{len(ids):,} colliding ids as numbers took {timed.seconds:.2f} s "
+                             "to count")
+    return Outcome(False, f"{len(ids):,} colliding ids as numbers: {timed}")
+
+
+#: Ids at the interpreter's digit limit, and how many the attacker sends.
+LONG_ID_DIGITS = 4_300
+LONG_ID_COUNT = 3_000
+
+
+def count_long_ids(func_ref: str, digits: int, count: int) -> int:
+    """Count ``count`` ids of ``digits`` digits with the function at ``func_ref``. Runs in the
+    caller's process: call it in a child interpreter (:func:`timed_call`)."""
+    import importlib
+
+    module_name, _, qualname = func_ref.partition(":")
+    func = getattr(importlib.import_module(module_name), qualname)
+    return func([f"{k:9>{digits}}" for k in range(count)])  # nines, then k: all distinct
+
+
+def attack_long_ids(func: object) -> Outcome:
+    """Send 3,000 distinct ids of 4,300 digits each, within the interpreter's limit: no
+    collision needed, ``int()`` pays for every digit."""
+    timed = timed_call(count_long_ids, _ref(func), LONG_ID_DIGITS, LONG_ID_COUNT)
+    return _cpu_outcome(timed, f"{LONG_ID_COUNT:,} ids of {LONG_ID_DIGITS:,} digits")
+
 
 INT_HASH = register(
     Risk(
@@ -144,5 +294,10 @@ INT_HASH = register(
         insecure=count_unique_ids_insecure,
         secure=count_unique_ids_secure,
         attack=attack_int_hash,
+        adapted=(
+            AdaptedAttack("the colliding ids sent as JSON numbers, not strings",
+                          "type-confusion", attack_ids_as_numbers),
+            AdaptedAttack("3,000 ids at the 4,300-digit limit", "exhaustion", attack_long_ids),
+        ),
     )
 )

@@ -3,6 +3,12 @@
 An upload feature stores files under a name the client chooses. The insecure version removes
 ``../`` and refuses script extensions (a denylist); the secure version accepts only names that
 fully match what is allowed (``re.fullmatch``) and refuses everything else.
+
+A name that matches the allowlist is still a name in a directory: if a file or a link of that
+name is already there, writing to it replaces another user's upload or writes wherever the
+link points. The secure version creates a new file and nothing else (mode ``"xb"``: it fails
+if the name exists, link or not), and refuses the names that Windows reserves for devices
+(``CON.txt``, ``NUL.pdf``), which match the pattern.
 Book page: ``book/practices/input-validation``.
 """
 
@@ -12,7 +18,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.sandbox import private_tmpdir
 
 #: Extensions the insecure version refuses.
@@ -32,12 +38,43 @@ def save_upload_insecure(upload_dir: Path, name: str, data: bytes) -> Path:
     return target
 
 
-def save_upload_secure(upload_dir: Path, name: str, data: bytes) -> Path:
-    """Store an upload; the name must fully match an allowlist, or it is refused."""
+#: Names Windows gives to devices, whatever their extension (``CON.txt`` is the console).
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                             *(f"lpt{i}" for i in range(1, 10))})
+
+
+def save_upload_first_try(upload_dir: Path, name: str, data: bytes) -> Path:
+    """A first fix: the name must fully match an allowlist, and is then written.
+
+    Kept to show the adapted attack beating it: writing replaces a file already there, or
+    follows a link of that name out of the directory.
+    """
     if not ALLOWED_NAME.fullmatch(name):
         raise ValueError(f"file name not allowed: {name!r}")
     target = upload_dir / name
     target.write_bytes(data)
+    return target
+
+
+def save_upload_secure(upload_dir: Path, name: str, data: bytes) -> Path:
+    """Store an upload; the name must fully match an allowlist, or it is refused, and the file
+    must be new.
+
+    Assumes: ``upload_dir`` is the server's own directory, which no other user can write and
+    whose path has no links an attacker controls; a name is used once (a second upload under
+    the same name is refused, not stored).
+    Does not stop: what is in the file (a ``.pdf`` may hold anything: serve uploads as
+    attachments with their type checked); the size of ``data`` (bound the request body); many
+    uploads filling the disk.
+    """
+    if not ALLOWED_NAME.fullmatch(name) or name.split(".")[0].lower() in WINDOWS_DEVICES:
+        raise ValueError(f"file name not allowed: {name!r}")
+    target = upload_dir / name
+    try:
+        with target.open("xb") as f:  # a new file: never an existing one, never through a link
+            f.write(data)
+    except FileExistsError:
+        raise ValueError(f"a file named {name!r} already exists") from None
     return target
 
 
@@ -84,6 +121,59 @@ def attack(func: object) -> Outcome:
     return Outcome(False, f"file stayed inside the upload directory: {inside}")
 
 
+def attack_existing_names(func: object) -> Outcome:
+    """Upload under names that already exist in the upload directory: another user's
+    ``report.pdf``, and ``notes.txt``, a link left there that points at a file outside."""
+    with private_tmpdir() as tmp:
+        uploads = tmp / "uploads"
+        uploads.mkdir()
+        (uploads / "report.pdf").write_bytes(b"%PDF alice's report")
+        (tmp / "settings.txt").write_bytes(b"debug = false")
+        (uploads / "notes.txt").symlink_to(tmp / "settings.txt")
+        answers = []
+        for name in ("report.pdf", "notes.txt"):
+            try:
+                func(uploads, name, b"attacker data")  # type: ignore[operator]
+                answers.append(f"{name}: written")
+            except ValueError as exc:
+                answers.append(f"{name}: refused ({exc})")
+        targets = {"alice's report.pdf": uploads / "report.pdf",
+                   "settings.txt outside uploads/": tmp / "settings.txt"}
+        changed = [label for label, path in targets.items()
+                   if path.read_bytes() == b"attacker data"]
+    return Outcome(
+        attack_succeeded=bool(changed),
+        observed=(f"overwritten: {', '.join(changed)}" if changed else "nothing overwritten")
+        + f" ({'; '.join(answers)})",
+    )
+
+
+def attack_other_spellings(func: object) -> Outcome:
+    """Names that reach outside the upload directory or smuggle a script past a check on the
+    text: an absolute path, a backslash, a doubled dot, a trailing dot, a NUL byte, a
+    fullwidth solidus or full stop (which NFKC folds to ``/`` and ``.``), a double extension."""
+    with private_tmpdir() as tmp:
+        uploads = tmp / "uploads"
+        uploads.mkdir()
+        names = (str(tmp / "absolute.txt"), "..\\backslash.txt", ".../dots.txt",
+                 "run.py.", "run.py\x00.txt", "..\uff0ffullwidth.txt", "run\uff0epy",
+                 "run.py.txt", "run.php")
+        stored = []
+        for name in names:
+            try:
+                stored.append(Path(func(uploads, name, b"attacker data")))  # type: ignore[operator]
+            except (ValueError, OSError):
+                pass
+        outside = [str(p.resolve().relative_to(tmp.resolve())) for p in stored
+                   if not p.resolve().is_relative_to(uploads.resolve())]
+    return Outcome(
+        attack_succeeded=bool(outside),
+        observed=(f"written outside uploads/: {outside}; " if outside else
+                  "nothing written outside uploads/; ")
+        + f"{len(stored)} of {len(names)} names stored",
+    )
+
+
 RISK = register(
     Risk(
         id="PSB-INPUT-DENYLIST",
@@ -98,5 +188,13 @@ RISK = register(
         insecure=save_upload_insecure,
         secure=save_upload_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("an allowed name that already exists: another user's file, or a link "
+                          "out of the directory", "links-races", attack_existing_names,
+                          beats=save_upload_first_try),
+            AdaptedAttack("an absolute path, a backslash, a trailing dot, a NUL byte, a "
+                          "fullwidth solidus, a double extension", "encoding",
+                          attack_other_spellings),
+        ),
     )
 )
