@@ -104,6 +104,9 @@ def test_settings_reader_refuses_links_pipes_directories_and_large_files() -> No
         assert time.monotonic() - start < 1
         with pytest.raises((OSError, ValueError)):
             read(str(tmp))
+        (tmp / "deep.json").write_text("[" * 60_000, encoding="utf-8")
+        with pytest.raises(ValueError, match="nested"):
+            read(str(tmp / "deep.json"))
         big = tmp / "big.json"
         big.write_text("{" + " " * shelve_files.MAX_SETTINGS_BYTES + "}", encoding="utf-8")
         with pytest.raises(ValueError, match="larger"):

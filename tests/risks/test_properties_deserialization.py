@@ -305,7 +305,7 @@ def test_no_generated_note_reads_a_file_or_outgrows_its_document(secret_file: Pa
 # settings files ---------------------------------------------------------------------------
 
 KINDS = st.sampled_from(("json", "list", "link-to-json", "link-to-secret", "link-to-zero", "fifo",
-                         "sparse", "directory", "shelf", "hard-link-to-json"))
+                         "sparse", "directory", "shelf", "hard-link-to-json", "deep"))
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +342,8 @@ def _make(tmp: Path, kind: str, n: int) -> Path:
         return tmp / shelve_files.build_malicious_shelf(tmp, f"shelf-{n}")
     elif kind == "hard-link-to-json":
         os.link(real, target)
+    elif kind == "deep":
+        target.write_text("[" * 60_000, encoding="utf-8")
     return target
 
 

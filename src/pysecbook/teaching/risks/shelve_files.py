@@ -53,7 +53,10 @@ def read_settings_secure(path: str) -> dict[str, object]:
         data = file.read(MAX_SETTINGS_BYTES + 1)
     if len(data) > MAX_SETTINGS_BYTES:
         raise ValueError(f"settings larger than {MAX_SETTINGS_BYTES} bytes")
-    settings = json.loads(data)
+    try:
+        settings = json.loads(data)
+    except RecursionError:  # 64 KiB of '[' nests deeper than the decoder recurses
+        raise ValueError("settings nested too deeply") from None
     if not isinstance(settings, dict):
         raise ValueError("settings must be a JSON object")
     return settings
