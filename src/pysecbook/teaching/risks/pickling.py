@@ -354,6 +354,17 @@ def load_in_child(
         return False, f"no code ran; loader {said}"
 
 
+#: :data:`LOADER_SNIPPET` with an alarm around the call and the printing of its result: the
+#: kernel ends the child with SIGALRM once the call has run for ``sys.argv[4]`` seconds, so
+#: the time the interpreter takes to start is not counted against the loader.
+_CALL = "try:\n    value = func(arg)"
+STALL_SNIPPET = LOADER_SNIPPET.replace(
+    _CALL, "import signal\nsignal.setitimer(signal.ITIMER_REAL, float(sys.argv[4]))\n" + _CALL,
+) + "signal.setitimer(signal.ITIMER_REAL, 0)\n"
+if LOADER_SNIPPET.count(_CALL) != 1:
+    raise RuntimeError("LOADER_SNIPPET changed: put the alarm of STALL_SNIPPET around the call")
+
+
 def stalls_in_child(
     func: Callable[..., object],
     build: Callable[[Path], str],
@@ -361,23 +372,27 @@ def stalls_in_child(
     mode: str = "bytes",
     limit: float = 2.0,
 ) -> tuple[bool, str]:
-    """Call ``func`` on attacker-supplied input in a child that is killed after ``limit``
-    seconds; did the call stall past the limit? Returns that and a short account.
+    """Call ``func`` on attacker-supplied input in a child, and print what it returned, with
+    ``limit`` seconds for both; did the call stall past the limit? Returns that and a short
+    account.
 
-    ``build`` and ``mode`` are as for :func:`load_in_child`. The child also runs under the
-    sandbox's CPU and memory limits, so a stall costs at most ``limit`` seconds of one core.
+    ``build`` and ``mode`` are as for :func:`load_in_child`. The limit counts from the call,
+    not from the start of the interpreter (:data:`STALL_SNIPPET`); the child also runs under
+    the sandbox's CPU and memory limits and is killed if it is still there ten seconds later.
     """
+    import signal
+
     with private_tmpdir() as tmp:
         name = build(tmp)
         start = time.perf_counter()
         done = run_python(
-            LOADER_SNIPPET,
+            STALL_SNIPPET,
             cwd=tmp,
-            args=[f"{func.__module__}:{func.__qualname__}", mode, name],
-            timeout=limit,
+            args=[f"{func.__module__}:{func.__qualname__}", mode, name, str(limit)],
+            timeout=limit + 10,
         )
         elapsed = time.perf_counter() - start
-    if done.timed_out:
+    if done.timed_out or done.returncode == -signal.SIGALRM:
         return True, f"still running when the {limit:g} s limit stopped it"
     said = last_line(done.stdout) or last_line(done.stderr) or "no output"
     return False, f"loader {said}, {elapsed:.2f} s in all"

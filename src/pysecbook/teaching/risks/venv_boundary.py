@@ -3,8 +3,9 @@
 A venv gives a project its own ``site-packages`` and ``sys.path``: it isolates *dependencies*,
 not *code*. A tool run with a venv's interpreter is an ordinary process of the same user: it
 inherits the caller's environment variables (API tokens included) and reads any file that user
-can read. The secure launch below starts it with ``-I`` and a minimal environment, which stops
-the token leak; it still does not stop the file read, and says so.
+can read. The secure launch below starts it with ``-I`` and a minimal environment, which keeps
+the token out of the tool's environment; it does not stop the file read, nor (on Linux) the
+read of the caller's own environment in ``/proc/<pid>/environ``, and says so.
 Book page: ``book/security-model/virtual-environments``.
 """
 

@@ -11,7 +11,9 @@ Two classic XML attacks, measured on the interpreter that builds the book:
   file into the document. ElementTree and minidom do not; a SAX parser does once the
   ``feature_external_ges`` feature is switched on.
 
-``defusedxml`` refuses both: any entity declaration raises ``EntitiesForbidden``.
+``defusedxml`` refuses both: any entity declaration raises ``EntitiesForbidden``. Its
+defaults still accept a DTD, whose ``ATTLIST`` defaults are copied onto every element they
+name, outside expat's amplification limit; the secure versions pass ``forbid_dtd=True``.
 Book page: ``book/practices/deserialization``.
 """
 

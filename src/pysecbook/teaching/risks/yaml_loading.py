@@ -2,7 +2,9 @@
 
 PyYAML's full Python tags (``!!python/object/apply:...``) call any importable callable
 while the document is loaded. ``yaml.UnsafeLoader`` and ``yaml.Loader`` accept them;
-``yaml.safe_load`` builds only plain data. The attack runs in a child interpreter.
+``yaml.safe_load`` builds only plain data, but sets no limit on the size of a document or on
+how far its aliases expand it; the secure version sets both. The attacks run in child
+interpreters.
 Book page: ``book/practices/deserialization``.
 """
 
