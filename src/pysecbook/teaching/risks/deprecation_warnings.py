@@ -137,7 +137,7 @@ def run_suite_recording_warnings(argv: list[str] | None = None) -> None:
 
     def show(message: Any, category: type[Warning], filename: str, lineno: int,
              file: Any = None, line: str | None = None) -> None:
-        recorded.append(f"{filename}:{lineno}: {category.__name__}: {message}")
+        recorded.append(f"{Path(filename).name}:{lineno}: {category.__name__}: {message}")
 
     def thread_failed(args: threading.ExceptHookArgs) -> None:
         name = args.thread.name if args.thread else "?"
