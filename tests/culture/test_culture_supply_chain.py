@@ -134,6 +134,21 @@ def test_a_second_lock_line_for_the_same_pin_narrows_and_never_widens(tmp: Path)
     assert "hash added to an existing line" in lock_hashes.RISK.contract.does_not_stop
 
 
+def test_a_url_requirement_needs_its_own_hash_in_a_hashed_lock(tmp: Path) -> None:
+    """A line naming a file by URL, added next to the locked pin: a plain lock installs
+    whatever the URL serves, a hashed lock refuses the whole install."""
+    honest = sc.build_wheel(tmp / "release", "acme-utils", "1.0", lock_hashes.HONEST_SOURCE)
+    extra = sc.build_wheel(tmp / "extra", "acme-extra", "9.9", 'ORIGIN = "the attacker"\n')
+    url = sc.build_index(tmp / "index", [honest])
+    for name in ("insecure", "secure"):
+        line = getattr(lock_hashes, f"lock_line_{name}")(honest)
+        (tmp / f"{name}.txt").write_text(f"{line}\nacme-extra @ {extra.as_uri()}\n")
+    plain = sc.pip_install(["--index-url", url, "-r", "insecure.txt"], workdir=tmp, target=tmp / "a")
+    hashed = sc.pip_install(["--index-url", url, "-r", "secure.txt"], workdir=tmp, target=tmp / "b")
+    assert plain.installed() == {"acme-utils": "1.0", "acme-extra": "9.9"}
+    assert not hashed.ok and "Hashes are required" in hashed.error()
+
+
 def test_rewritten_wheels_install(tmp: Path) -> None:
     plain = sc.build_wheel(tmp / "release", "acme-utils", "1.0", "X = 1\n")
     tagged = lock_hashes.rewrite_wheel(plain, tmp / "tagged", tag="py311-none-any",

@@ -55,8 +55,9 @@ def index_options_secure(internal: str, public: str) -> list[str]:
     lists them all); and the requirements files installed name none either (pip honours
     ``--extra-index-url`` and ``--find-links`` lines in them).
     Does not stop: the internal index itself serving a bad file, or mirroring an attacker's
-    public package under a name it does not hold; nor a requirement spelled as a URL. A
-    lock file with hashes is what ties each name to its bytes.
+    public package under a name it does not hold; and a requirement given as a URL
+    (``name @ https://...``), which no index option affects. A lock file with hashes is
+    what ties each name to its bytes.
     """
     del public
     return ["--isolated", "--index-url", internal]

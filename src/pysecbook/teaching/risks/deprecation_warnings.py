@@ -112,8 +112,9 @@ def run_tests_secure(project: Path) -> Completed:
     Assumes: the tests exercise the code (a deprecated call no test makes is found by
     nobody); the suite is run this way in CI on every change, and on the newest Python and
     dependencies the project supports, since that is where new deprecations appear; and a
-    warning from a dependency that cannot be fixed yet is allowed by name in the runner, not
-    silenced in the project.
+    warning from a dependency that cannot be fixed yet is dealt with in the runner, not
+    silenced in the project (this runner fails on every warning and has no list of allowed
+    ones: a project that needs one adds it there, by message and module).
     Does not stop: a warning silenced on purpose inside ``with warnings.catch_warnings()``
     (which puts the filters back afterwards), or caught by a test with ``assertWarns``;
     code that replaces ``warnings.showwarning`` itself; a deprecation that is only

@@ -125,11 +125,12 @@ def encrypt_secure(key: bytes, plaintext: bytes, *, record_id: str, column: str)
     the chance that two share a nonce is about q**2 / 2**97 (about 2**-33 at 2**32), and a
     repeated nonce reveals the XOR of two plaintexts and lets an attacker forge tags.
     Rotate the key well before that count.
-    Does not stop: replay of an older ciphertext of the same column of the same row (a
-    restored backup, a rolled-back row decrypts, because the associated data names the
-    place, not the time; bind a version number kept where the writer cannot roll it back if
-    that matters); deletion of a row; and what the ciphertext shows without decryption: the
-    plaintext's length (28 bytes are added, nothing is padded) and which rows changed when.
+    Does not stop: replay of an older ciphertext of the same column of the same row: a
+    restored backup or a rolled-back row decrypts, because the associated data names the
+    place, not the time (bind a version number, kept where the writer cannot roll it back,
+    if that matters); deletion of a row; and what the ciphertext shows without decryption:
+    the plaintext's length (28 bytes are added, nothing is padded) and which rows changed
+    when.
     """
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 

@@ -70,9 +70,9 @@ def load_api_token_secure() -> str:
     Kubernetes secret) where only the service's account can read it, and keeps it out of
     images, repositories and backups; and the token is random (``secrets.token_hex(16)`` or
     longer).
-    Does not stop: anyone who runs code as the service's account, who can read the file as
-    the service does; a token the program itself logs or puts in an error message; nor a
-    copy left behind in the environment by a deployment that sets ``APP_TOKEN`` as well.
+    Does not stop: code running as the service's account, which reads the file as the
+    service does; a token that the program itself logs or puts in an error message; and a
+    copy left in the environment by a deployment that sets ``APP_TOKEN`` as well.
     """
     with open(os.environ[TOKEN_FILE_VARIABLE], encoding="utf-8") as file:
         token = file.read().strip()

@@ -51,7 +51,7 @@ def lock_line_secure(wheel: Path) -> str:
     line too, as lock tools write them; and the lock file is reviewed like code.
     Does not stop: a hash added to an existing line (pip accepts any of a line's hashes, so a
     lock-file diff that adds one admits another file); a malicious release that was locked
-    on purpose; nor code that a locked package downloads or runs at run time.
+    on purpose; and code that a locked package downloads or runs at run time.
     """
     name, version = wheel_name_version(wheel)
     return f"{name}=={version} --hash=sha256:{sha256_of(wheel)}"

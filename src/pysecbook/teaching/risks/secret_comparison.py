@@ -121,14 +121,16 @@ def attack(func: Callable[[bytes, bytes], bool]) -> Outcome:
     )
 
 
-#: Tokens an attacker sends as JSON: an empty string, and the values a JSON body can hold
-#: where a string is expected (an empty list, a list of zeros, an empty object).
-ODD_TOKENS: tuple[object, ...] = (b"", [], [0], {})
+#: Tokens an attacker sends: no bytes at all, an empty text string (which a handler that
+#: forgot to encode passes on), and the values a JSON body can hold where a string is
+#: expected (an empty list, a list of zeros, an empty object).
+ODD_TOKENS: tuple[object, ...] = (b"", "", [], [0], {})
 
 
 def attack_empty_and_odd_tokens(check: Callable[[bytes, bytes], bool]) -> Outcome:
-    """Send an empty token, an empty list, ``[0]`` or ``{}`` where the token should be: is
-    any of them accepted? (A refusal, or ``TypeError``, is the same to the attacker: no.)"""
+    """Send an empty token, as bytes or as text, an empty list, ``[0]`` or ``{}`` where the
+    token should be: is any of them accepted? (A refusal, or ``TypeError``, is the same to
+    the attacker: no.)"""
     secret = secrets.token_bytes(32)
     accepted, refused = [], []
     for token in ODD_TOKENS:
@@ -144,53 +146,74 @@ def attack_empty_and_odd_tokens(check: Callable[[bytes, bytes], bool]) -> Outcom
 
 
 #: The secret lengths the length-timing attack is tried on, and the guess lengths it sends.
-LENGTH_SECRETS = (1536, 2048, 2560, 3072)
-LENGTH_PROBES = tuple(range(512, 4097, 512))
-LENGTH_REPETITIONS = 51
-#: The slowest guess must be this many times slower than the fastest for a signal, and a
-#: step this much slower than the one before it still counts as growth.
-LENGTH_SIGNAL = 2.0
-LENGTH_STEP = 1.1
+LENGTH_SECRETS = (2048, 3072, 4096)
+LENGTH_PROBES = tuple(range(1024, 6145, 1024))
+#: Timed calls per guess length in one round, and rounds: the attacker reads a length off
+#: each round and keeps the one most rounds agree on.
+LENGTH_REPETITIONS = 31
+LENGTH_ROUNDS = 5
+#: The slowest guess must be this many times slower than the fastest for a signal.
+LENGTH_SIGNAL = 1.5
 
 
 def length_timings(check: Callable[[bytes, bytes], bool], secret: bytes,
                    repetitions: int = LENGTH_REPETITIONS) -> list[float]:
-    """Median nanoseconds to reject a random guess of each length in :data:`LENGTH_PROBES`,
-    interleaved so that load on the machine hits every length alike."""
+    """The lower quartile of nanoseconds to reject a random guess of each length in
+    :data:`LENGTH_PROBES`. The lengths are tried in a new random order in every round, so
+    that load on the machine hits every length alike, and the lower quartile keeps the
+    rounds that load did not slow down."""
     guesses = [secrets.token_bytes(n) for n in LENGTH_PROBES]
     samples: list[list[int]] = [[] for _ in guesses]
+    order = list(range(len(guesses)))
+    shuffle = secrets.SystemRandom().shuffle
     clock = time.perf_counter_ns
     for _ in range(repetitions):
-        for i, guess in enumerate(guesses):
+        shuffle(order)
+        for i in order:
             start = clock()
-            check(guess, secret)
+            check(guesses[i], secret)
             samples[i].append(clock() - start)
-    return [statistics.median(s) for s in samples]
+    return [statistics.quantiles(s, n=4)[0] for s in samples]
 
 
-def infer_length(medians: list[float]) -> int | None:
-    """The secret's length as the attacker reads it off the timings: the guess length after
-    which rejecting takes no longer; None when the timings do not grow at all."""
-    if max(medians) < LENGTH_SIGNAL * max(min(medians), 1.0):
+def infer_length(timings: list[float]) -> int | None:
+    """The secret's length as the attacker reads it off the timings: the guess length ``L``
+    for which "time grows with the guess up to ``L``, then stays flat" fits the timings best
+    (least squares); None when the timings do not grow at all."""
+    if max(timings) < LENGTH_SIGNAL * max(min(timings), 1.0):
         return None
-    for i, median in enumerate(medians):
-        if all(later < LENGTH_STEP * median for later in medians[i + 1:]):
-            return LENGTH_PROBES[i]
-    return None  # pragma: no cover - the last probe always qualifies
+    best, best_error = None, float("inf")
+    for knee in LENGTH_PROBES:
+        xs = [min(p, knee) for p in LENGTH_PROBES]
+        mean_x, mean_y = statistics.fmean(xs), statistics.fmean(timings)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        slope = (sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, timings)) / spread
+                 if spread else 0.0)
+        error = sum((mean_y + slope * (x - mean_x) - y) ** 2 for x, y in zip(xs, timings))
+        if error < best_error:
+            best, best_error = knee, error
+    return best
 
 
 def attack_length_by_timing(check: Callable[[bytes, bytes], bool]) -> Outcome:
     """Send random guesses of growing length and time each rejection: where the time stops
-    growing, the guess is as long as the secret."""
+    growing, the guess is as long as the secret. Repeated in rounds; the attacker keeps the
+    length most rounds agree on."""
     length = LENGTH_SECRETS[secrets.randbelow(len(LENGTH_SECRETS))]
-    medians = length_timings(check, secrets.token_bytes(length))
-    inferred = infer_length(medians)
-    shown = ", ".join(f"{m / 1000:.1f}" for m in medians)
+    secret = secrets.token_bytes(length)
+    rounds = [length_timings(check, secret) for _ in range(LENGTH_ROUNDS)]
+    votes = [infer_length(timings) for timings in rounds]
+    inferred, count = max(((v, votes.count(v)) for v in set(votes)),
+                          key=lambda vc: (vc[1], vc[0] is not None))
+    if count <= LENGTH_ROUNDS // 2:
+        inferred = None
+    shown = ", ".join(f"{m / 1000:.1f}" for m in rounds[0])
     verdict = ("no growth: the timings tell nothing" if inferred is None
-               else f"inferred length {inferred}, real length {length}")
+               else f"inferred length {inferred} ({count} of {LENGTH_ROUNDS} rounds), "
+                    f"real length {length}")
     return Outcome(inferred == length,
-                   f"median µs to reject guesses of {LENGTH_PROBES[0]}..{LENGTH_PROBES[-1]} "
-                   f"bytes: [{shown}]; {verdict}")
+                   f"µs to reject guesses of {LENGTH_PROBES[0]}..{LENGTH_PROBES[-1]} bytes "
+                   f"(lower quartile, first round): [{shown}]; {verdict}")
 
 
 RISK = register(
@@ -212,7 +235,8 @@ RISK = register(
         secure=token_matches_secure,
         attack=attack,
         adapted=(
-            AdaptedAttack("an empty token, an empty list, [0] or {} in place of the token",
+            AdaptedAttack("an empty token (bytes or str), an empty list, [0] or {} in place of "
+                          "the token",
                           "type-confusion", attack_empty_and_odd_tokens,
                           beats=token_matches_first_try),
             AdaptedAttack("the secret's length, from the time to reject guesses of growing "
