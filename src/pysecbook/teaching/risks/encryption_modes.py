@@ -274,7 +274,7 @@ def attack_nonce_reuse(encrypt: Encrypt) -> Outcome:
     nonce, that is the new value."""
     key = new_key()
     old_value = RECORDS["erin"]
-    new_value = b"salary band: E7 (executive) ..."
+    new_value = RECORDS["alice"]
     old = encrypt(key, old_value, record_id="erin", column=COLUMN)
     new = encrypt(key, new_value, record_id="erin", column=COLUMN)
     body_old = old[NONCE_BYTES:-TAG_BYTES] if len(old) > NONCE_BYTES + TAG_BYTES else old
@@ -295,7 +295,7 @@ def tampered_versions(ciphertext: bytes, other: bytes) -> dict[str, bytes]:
         "one bit flipped": flip_bit(ciphertext, min(NONCE_BYTES, len(ciphertext) - 1)),
         "last byte cut": ciphertext[:-1],
         "last block cut": ciphertext[:-16],
-        "tag cut to 4 bytes": ciphertext[:-12],
+        "12 bytes cut (4 of the tag left)": ciphertext[:-12],
     }
     if len(ciphertext) >= 32:
         versions["first two blocks swapped"] = ciphertext[16:32] + ciphertext[:16] + ciphertext[32:]
