@@ -103,6 +103,65 @@ def test_dependency_confusion_then_each_mitigation(tmp: Path) -> None:
     assert locked.ok and "internal" in (locked.module_text("acme_utils") or "")
 
 
+def test_isolated_does_not_skip_a_config_file_named_by_pip_config_file(tmp: Path) -> None:
+    """What the secure options' contract leaves to the caller: pip still reads the file that
+    PIP_CONFIG_FILE names (and the global and site files) in --isolated mode."""
+    internal, public = dc.build_indexes(tmp)
+    options = dc.index_options_secure(internal, public)
+    assert options[0] == "--isolated"
+    config = tmp / "ci-pip.conf"
+    config.write_text(f"[global]\nextra-index-url = {public}\n", encoding="utf-8")
+    run = dc.install_in_build_environment(options, tmp,
+                                          variables={"PIP_CONFIG_FILE": str(config)})
+    assert run.installed() == {"acme-utils": "99.0"}
+    assert "PIP_CONFIG_FILE" in dc.RISK.contract.assumes
+
+
+def test_a_second_lock_line_for_the_same_pin_narrows_and_never_widens(tmp: Path) -> None:
+    """pip intersects the hashes of two lines for one name: a line slipped into a hashed lock
+    admits nothing the first line did not (a hash added to the same line would)."""
+    honest = sc.build_wheel(tmp / "release", "acme-utils", "1.0", lock_hashes.HONEST_SOURCE)
+    tampered = sc.build_wheel(tmp / "tampered", "acme-utils", "1.0", lock_hashes.TAMPERED_SOURCE)
+    url = sc.build_index(tmp / "index", [tampered])
+    evil = f"acme-utils==1.0 --hash=sha256:{sc.sha256_of(tampered)}"
+    (tmp / "two-lines.txt").write_text(f"{lock_hashes.lock_line_secure(honest)}\n{evil}\n")
+    (tmp / "one-line.txt").write_text(
+        f"{lock_hashes.lock_line_secure(honest)} --hash=sha256:{sc.sha256_of(tampered)}\n")
+    two = sc.pip_install(["--index-url", url, "-r", "two-lines.txt"], workdir=tmp, target=tmp / "a")
+    one = sc.pip_install(["--index-url", url, "-r", "one-line.txt"], workdir=tmp, target=tmp / "b")
+    assert not two.ok and two.installed() == {}
+    assert "attacker" in (one.module_text("acme_utils") or "")
+    assert "hash added to an existing line" in lock_hashes.RISK.contract.does_not_stop
+
+
+def test_a_url_requirement_needs_its_own_hash_in_a_hashed_lock(tmp: Path) -> None:
+    """A line naming a file by URL, added next to the locked pin: a plain lock installs
+    whatever the URL serves, a hashed lock refuses the whole install."""
+    honest = sc.build_wheel(tmp / "release", "acme-utils", "1.0", lock_hashes.HONEST_SOURCE)
+    extra = sc.build_wheel(tmp / "extra", "acme-extra", "9.9", 'ORIGIN = "the attacker"\n')
+    url = sc.build_index(tmp / "index", [honest])
+    for name in ("insecure", "secure"):
+        line = getattr(lock_hashes, f"lock_line_{name}")(honest)
+        (tmp / f"{name}.txt").write_text(f"{line}\nacme-extra @ {extra.as_uri()}\n")
+    plain = sc.pip_install(["--index-url", url, "-r", "insecure.txt"], workdir=tmp, target=tmp / "a")
+    hashed = sc.pip_install(["--index-url", url, "-r", "secure.txt"], workdir=tmp, target=tmp / "b")
+    assert plain.installed() == {"acme-utils": "1.0", "acme-extra": "9.9"}
+    assert not hashed.ok and "Hashes are required" in hashed.error()
+
+
+def test_rewritten_wheels_install(tmp: Path) -> None:
+    plain = sc.build_wheel(tmp / "release", "acme-utils", "1.0", "X = 1\n")
+    tagged = lock_hashes.rewrite_wheel(plain, tmp / "tagged", tag="py311-none-any",
+                                       requires=("acme-core",))
+    assert tagged.name == "acme_utils-1.0-py311-none-any.whl"
+    with zipfile.ZipFile(tagged) as archive:
+        assert b"Requires-Dist: acme-core" in archive.read("acme_utils-1.0.dist-info/METADATA")
+    core = sc.build_wheel(tmp / "core", "acme-core", "1.0", "Y = 1\n")
+    url = sc.build_index(tmp / "index", [tagged, core])
+    run = sc.pip_install(["--index-url", url, "acme-utils"], workdir=tmp, target=tmp / "site")
+    assert run.installed() == {"acme-utils": "1.0", "acme-core": "1.0"}, run.error()
+
+
 def test_yanked_release_is_skipped_unless_pinned_exactly(tmp: Path) -> None:
     good = sc.build_wheel(tmp / "d", "acme-utils", "1.0", "X = 1\n")
     bad = sc.build_wheel(tmp / "d", "acme-utils", "1.1", "X = 2\n")

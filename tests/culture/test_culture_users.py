@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib import metadata
 
+import pytest
+
 from pysecbook.teaching import culture
 from pysecbook.teaching.samples import sample_path
 from pysecbook.teaching.risks import deprecation_warnings as dw
@@ -14,13 +16,40 @@ def test_deprecated_calls_pass_by_default_and_fail_as_errors() -> None:
     with private_tmpdir() as project:
         dw.write_sample_project(project)
         default = dw.run_tests_insecure(project)
+        errors = dw.run_tests_first_try(project)
         strict = dw.run_tests_secure(project)
     assert default.ok, default.stderr
-    assert not strict.ok and "FAILED (errors=2)" in strict.stderr
-    for run in (default, strict):
+    assert not errors.ok and "FAILED (errors=2)" in errors.stderr
+    assert not strict.ok and "FAILED (2 warning(s) or unreported exception(s) recorded; " \
+        "tests passed)" in strict.stderr
+    for run in (default, errors, strict):
         lines = dw.warning_lines(run)
         assert any(line.startswith("DeprecationWarning: 'locale.getdefaultlocale'") for line in lines)
         assert any(line.startswith("PendingDeprecationWarning: title()") for line in lines)
+
+
+@pytest.mark.parametrize("attack", [dw.attack_other_categories, dw.attack_in_a_thread,
+                                    dw.attack_at_import_time, dw.attack_project_filter])
+def test_errors_miss_what_the_recording_runner_reports(attack) -> None:  # type: ignore[no-untyped-def]
+    """Each way past PYTHONWARNINGS=error::DeprecationWarning: the first runner passes the
+    suite, the recording runner fails it and says what it recorded."""
+    assert attack(dw.run_tests_first_try).attack_succeeded
+    held = attack(dw.run_tests_secure)
+    assert not held.attack_succeeded and "recorded: " in held.observed
+
+
+def test_the_recording_runner_passes_a_clean_suite_and_reports_failing_tests() -> None:
+    with private_tmpdir() as project:
+        (project / "test_clean.py").write_text(
+            "import unittest\n\nclass T(unittest.TestCase):\n"
+            "    def test_ok(self):\n        self.assertEqual(1 + 1, 2)\n", encoding="utf-8")
+        clean = dw.run_tests_secure(project)
+        (project / "test_clean.py").write_text(
+            "import unittest\n\nclass T(unittest.TestCase):\n"
+            "    def test_bad(self):\n        self.assertEqual(1 + 1, 3)\n", encoding="utf-8")
+        failing = dw.run_tests_secure(project)
+    assert clean.ok and clean.stderr.rstrip().endswith("OK"), clean.stderr
+    assert not failing.ok and "tests failed" in failing.stderr
 
 
 def test_sbom_lists_this_environment() -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
 #: Security strength, in bits, that NIST SP 800-57 Part 1 gives to RSA and DSA moduli.
 _RSA_DSA_STRENGTH = ((15360, 256), (7680, 192), (3072, 128), (2048, 112), (1024, 80))
@@ -39,12 +39,19 @@ RHO_SECONDS = 10.0
 PrivateKey = rsa.RSAPrivateKey | dsa.DSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
+#: The odd primes below 2000, tried as divisors before Miller-Rabin (a speed-up only).
+_SMALL_PRIMES = tuple(p for p in range(3, 2000, 2) if all(p % d for d in range(3, int(p**0.5) + 1, 2)))
+
+
 def _is_probable_prime(n: int, rounds: int = 32) -> bool:
-    """Miller-Rabin with random bases."""
+    """Trial division by small primes, then Miller-Rabin with random bases."""
     if n < 4:
         return n in (2, 3)
     if n % 2 == 0:
         return False
+    for p in _SMALL_PRIMES:
+        if n % p == 0:
+            return n == p
     d, s = n - 1, 0
     while d % 2 == 0:
         d, s = d // 2, s + 1
@@ -90,10 +97,46 @@ def generate_signing_key_insecure() -> rsa.RSAPrivateKey:
 
 
 def generate_signing_key_secure() -> ed25519.Ed25519PrivateKey:
-    """A signing key: Ed25519 (about 128-bit security, small and fast). RSA-3072 also fits."""
+    """A signing key: Ed25519 (about 128-bit security, small and fast). RSA-3072 also fits.
+
+    Assumes: the operating system's random generator is seeded (``cryptography`` draws the
+    32-byte seed from it), and the private key is stored where only its owner can read it.
+    Does not stop: theft of the private key, which no key size helps against; and a quantum
+    computer large enough to run Shor's algorithm, which would break Ed25519 as it would RSA
+    (no such machine is known; post-quantum signatures such as ML-DSA, FIPS 204, are the
+    answer there). Ed25519 signs and verifies; it does not encrypt. A key exchange needs
+    X25519, and an RSA key, if one is required, needs 3072 bits, e = 65537 and primes made
+    by the library, never by hand.
+    """
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     return ed25519.Ed25519PrivateKey.generate()
+
+
+def generate_signing_key_first_try() -> rsa.RSAPrivateKey:
+    """A first fix, as a hand-written generator makes it: RSA-2048, the right size, with both
+    primes found from one random start (the second is the next prime after the first).
+
+    Kept to show Fermat's method: when the two primes are close, the modulus is close to a
+    square and its factors are found in a step. A flaw of this kind shipped in a key
+    generation library and in printers' certificates (CVE-2022-26320).
+    """
+    while True:
+        p = random_prime(1024)
+        q = p + 2
+        while not _is_probable_prime(q):
+            q += 2
+        if (p * q).bit_length() == 2048 and math.gcd(65537, (p - 1) * (q - 1)) == 1:
+            return rsa_key_from_primes(p, q)
+
+
+def generate_signing_key_small_exponent() -> rsa.RSAPrivateKey:
+    """Another first fix: RSA-2048 made by the library, with the public exponent 3 because it
+    makes encryption and verification fast. Kept to show the cube-root attack on a short
+    message encrypted without padding."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=3, key_size=2048)
 
 
 def generate_rsa_1024() -> rsa.RSAPrivateKey:
@@ -212,6 +255,82 @@ def attack(func: Callable[[], PrivateKey]) -> Outcome:
     return Outcome(attack_succeeded=result.broken, observed=describe_break(result))
 
 
+#: Steps of Fermat's method the attacker allows (each step is one integer square root).
+FERMAT_STEPS = 100_000
+
+
+def fermat_factor(n: int, max_steps: int = FERMAT_STEPS) -> tuple[int | None, int]:
+    """A factor of the odd ``n`` whose two prime factors are close (Fermat's method: find
+    ``a`` with ``a*a - n`` a square ``b*b``, then ``n = (a - b)(a + b)``), or None after
+    ``max_steps``; returns the factor and the steps taken."""
+    a = math.isqrt(n)
+    if a * a < n:
+        a += 1
+    for step in range(1, max_steps + 1):
+        b2 = a * a - n
+        b = math.isqrt(b2)
+        if b * b == b2:
+            return (a - b if a - b > 1 else None), step
+        a += 1
+    return None, max_steps
+
+
+def attack_close_primes(func: Callable[[], PrivateKey]) -> Outcome:
+    """Take the public key and a message encrypted to it; if the modulus's two primes are
+    close, Fermat's method factors it in a few steps, whatever its size."""
+    public_key = func().public_key()
+    label, _ = security_strength(public_key)
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return Outcome(False, f"public key {label}: no modulus to factor; the message stays unread")
+    numbers = public_key.public_numbers()
+    n, e, message = numbers.n, numbers.e, 42
+    ciphertext = pow(message, e, n)
+    p, steps = fermat_factor(n)
+    if p is None:
+        return Outcome(False, f"public key {label}: Fermat's method found no factor in {steps:,} "
+                              "steps; the message stays unread")
+    d = pow(e, -1, (p - 1) * (n // p - 1))
+    recovered = pow(ciphertext, d, n)
+    return Outcome(recovered == message,
+                   f"public key {label}: modulus factored by Fermat's method in {steps} "
+                   f"step(s) (the primes differ by {abs(n // p - p)}); the encrypted message "
+                   f"{message} read back as {recovered}")
+
+
+def integer_root(value: int, k: int) -> int:
+    """The largest integer ``r`` with ``r**k <= value``."""
+    low, high = 0, 1 << (value.bit_length() // k + 1)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if mid**k <= value:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def attack_small_exponent(func: Callable[[], PrivateKey]) -> Outcome:
+    """Take the public key and a short message encrypted to it without padding: with a small
+    exponent, ``m**e`` is smaller than the modulus, so the ciphertext's integer e-th root is
+    the message; no factoring needed."""
+    public_key = func().public_key()
+    label, _ = security_strength(public_key)
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return Outcome(False, f"public key {label}: no exponent to exploit; the message stays unread")
+    numbers = public_key.public_numbers()
+    n, e = numbers.n, numbers.e
+    message = int.from_bytes(b"wire 1000 EUR to account 4711", "big")
+    ciphertext = pow(message, e, n)
+    root = integer_root(ciphertext, e) if e.bit_length() <= 32 else 0
+    if root**e == ciphertext:
+        text = root.to_bytes((root.bit_length() + 7) // 8, "big").decode(errors="replace")
+        return Outcome(root == message,
+                       f"public key {label}, e = {e}: m**e is below the modulus, so the "
+                       f"ciphertext's integer root is the message: {text!r}")
+    return Outcome(False, f"public key {label}, e = {e}: m**e wraps around the modulus; the "
+                          "root of the ciphertext is not the message")
+
+
 @dataclass(frozen=True)
 class ToyBreak:
     """A toy RSA key recovered from its public modulus alone."""
@@ -264,6 +383,13 @@ RISK = register(
         no_static_rule=(
             "The modulus is built from primes the code picked, so its size is a value computed "
             "at run time; Bandit's B505 sees only a literal key_size passed to a key generator."
+        ),
+        adapted=(
+            AdaptedAttack("a 2048-bit modulus whose primes are close together (Fermat's method)",
+                          "crypto", attack_close_primes, beats=generate_signing_key_first_try),
+            AdaptedAttack("public exponent 3 and a short message without padding (cube root)",
+                          "crypto", attack_small_exponent,
+                          beats=generate_signing_key_small_exponent),
         ),
     )
 )

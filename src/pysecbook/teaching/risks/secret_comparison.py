@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 
 #: Length of the demonstration's secret. Deliberately long (256 KiB), so that the timing
 #: difference is microseconds and shows up reliably on a busy machine in a fraction of a
@@ -38,8 +38,27 @@ def token_matches_insecure(presented: bytes, expected: bytes) -> bool:
 
 
 def token_matches_secure(presented: bytes, expected: bytes) -> bool:
-    """Check an API token with ``hmac.compare_digest``: time independent of the contents."""
+    """Check an API token with ``hmac.compare_digest``: time independent of the contents.
+
+    Assumes: both arguments are ``bytes`` (or both ASCII-only ``str``; ``compare_digest``
+    raises ``TypeError`` for anything else, which the caller must treat as a refusal), and
+    ``expected`` is a secret of fixed length, such as a random token or an HMAC digest.
+    Does not stop: what the lengths show. The time depends on the length of ``expected``
+    (CPython's loop runs over the second argument), so the secret's length is not hidden
+    from someone who can time many calls; and the comparison is only one step: a token sent
+    over an unencrypted connection, logged, or guessable does not need a timing attack.
+    """
     return hmac.compare_digest(presented, expected)
+
+
+def token_matches_first_try(presented: bytes, expected: bytes) -> bool:
+    """A hand-written "constant-time" comparison, as it is often written: XOR every pair of
+    bytes and accept if no bit differed. ``zip`` stops at the shorter input, so it compares
+    only as many bytes as the guess has, and takes as long as the shorter of the two."""
+    difference = 0
+    for x, y in zip(presented, expected):
+        difference |= x ^ y
+    return difference == 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,101 @@ def attack(func: Callable[[bytes, bytes], bool]) -> Outcome:
     )
 
 
+#: Tokens an attacker sends: no bytes at all, an empty text string (which a handler that
+#: forgot to encode passes on), and the values a JSON body can hold where a string is
+#: expected (an empty list, a list of zeros, an empty object).
+ODD_TOKENS: tuple[object, ...] = (b"", "", [], [0], {})
+
+
+def attack_empty_and_odd_tokens(check: Callable[[bytes, bytes], bool]) -> Outcome:
+    """Send an empty token, as bytes or as text, an empty list, ``[0]`` or ``{}`` where the
+    token should be: is any of them accepted? (A refusal, or ``TypeError``, is the same to
+    the attacker: no.)"""
+    secret = secrets.token_bytes(32)
+    accepted, refused = [], []
+    for token in ODD_TOKENS:
+        try:
+            ok = check(token, secret)  # type: ignore[arg-type]
+        except TypeError as exc:
+            refused.append(f"{token!r} ({type(exc).__name__})")
+            continue
+        (accepted if ok else refused).append(repr(token))
+    if accepted:
+        return Outcome(True, f"accepted without knowing the secret: {', '.join(accepted)}")
+    return Outcome(False, f"all refused: {', '.join(refused)}")
+
+
+#: The secret lengths the length-timing attack is tried on, and the guess lengths it sends.
+LENGTH_SECRETS = (2048, 3072, 4096)
+LENGTH_PROBES = tuple(range(1024, 6145, 1024))
+#: Timed calls per guess length in one round, and rounds: the attacker reads a length off
+#: each round and keeps the one most rounds agree on.
+LENGTH_REPETITIONS = 31
+LENGTH_ROUNDS = 5
+#: The slowest guess must be this many times slower than the fastest for a signal.
+LENGTH_SIGNAL = 1.5
+
+
+def length_timings(check: Callable[[bytes, bytes], bool], secret: bytes,
+                   repetitions: int = LENGTH_REPETITIONS) -> list[float]:
+    """The lower quartile of nanoseconds to reject a random guess of each length in
+    :data:`LENGTH_PROBES`. The lengths are tried in a new random order in every round, so
+    that load on the machine hits every length alike, and the lower quartile keeps the
+    rounds that load did not slow down."""
+    guesses = [secrets.token_bytes(n) for n in LENGTH_PROBES]
+    samples: list[list[int]] = [[] for _ in guesses]
+    order = list(range(len(guesses)))
+    shuffle = secrets.SystemRandom().shuffle
+    clock = time.perf_counter_ns
+    for _ in range(repetitions):
+        shuffle(order)
+        for i in order:
+            start = clock()
+            check(guesses[i], secret)
+            samples[i].append(clock() - start)
+    return [statistics.quantiles(s, n=4)[0] for s in samples]
+
+
+def infer_length(timings: list[float]) -> int | None:
+    """The secret's length as the attacker reads it off the timings: the guess length ``L``
+    for which "time grows with the guess up to ``L``, then stays flat" fits the timings best
+    (least squares); None when the timings do not grow at all."""
+    if max(timings) < LENGTH_SIGNAL * max(min(timings), 1.0):
+        return None
+    best, best_error = None, float("inf")
+    for knee in LENGTH_PROBES:
+        xs = [min(p, knee) for p in LENGTH_PROBES]
+        mean_x, mean_y = statistics.fmean(xs), statistics.fmean(timings)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        slope = (sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, timings)) / spread
+                 if spread else 0.0)
+        error = sum((mean_y + slope * (x - mean_x) - y) ** 2 for x, y in zip(xs, timings))
+        if error < best_error:
+            best, best_error = knee, error
+    return best
+
+
+def attack_length_by_timing(check: Callable[[bytes, bytes], bool]) -> Outcome:
+    """Send random guesses of growing length and time each rejection: where the time stops
+    growing, the guess is as long as the secret. Repeated in rounds; the attacker keeps the
+    length most rounds agree on."""
+    length = LENGTH_SECRETS[secrets.randbelow(len(LENGTH_SECRETS))]
+    secret = secrets.token_bytes(length)
+    rounds = [length_timings(check, secret) for _ in range(LENGTH_ROUNDS)]
+    votes = [infer_length(timings) for timings in rounds]
+    inferred, count = max(((v, votes.count(v)) for v in set(votes)),
+                          key=lambda vc: (vc[1], vc[0] is not None))
+    if count <= LENGTH_ROUNDS // 2:
+        inferred = None
+    shown = ", ".join(f"{m / 1000:.1f}" for m in rounds[0])
+    verdict = ("no growth: the timings tell nothing" if inferred is None
+               else f"inferred length {inferred} ({count} of {LENGTH_ROUNDS} rounds), "
+                    f"real length {length}")
+    return Outcome(inferred == length,
+                   f"µs to reject guesses of {LENGTH_PROBES[0]}..{LENGTH_PROBES[-1]} bytes "
+                   f"(lower quartile, first round): [{shown}]; {verdict}")
+
+
 RISK = register(
     Risk(
         id="PSB-SECRET-COMPARE-TIMING",
@@ -120,5 +234,14 @@ RISK = register(
         insecure=token_matches_insecure,
         secure=token_matches_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("an empty token (bytes or str), an empty list, [0] or {} in place of "
+                          "the token",
+                          "type-confusion", attack_empty_and_odd_tokens,
+                          beats=token_matches_first_try),
+            AdaptedAttack("the secret's length, from the time to reject guesses of growing "
+                          "length", "crypto", attack_length_by_timing,
+                          beats=token_matches_first_try),
+        ),
     )
 )
