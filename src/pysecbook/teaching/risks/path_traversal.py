@@ -292,17 +292,16 @@ def attack_swap_after_check(func: Callable[..., bytes]) -> Outcome:
 
 
 _READ_IN_CHILD = """\
-import importlib, json, resource, sys
+import importlib, json, sys, tracemalloc
 module_name, _, qualname = sys.argv[1].partition(":")
 impl = getattr(importlib.import_module(module_name), qualname)
-unit = 1 if sys.platform == "darwin" else 1024
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+tracemalloc.start()
 try:
     size = len(impl(sys.argv[2], sys.argv[3]))
     out = {"read": size}
 except Exception as exc:
     out = {"raised": type(exc).__name__}
-out["grew"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit - before
+out["grew"] = tracemalloc.get_traced_memory()[1]
 print(json.dumps(out))
 """
 
@@ -333,7 +332,7 @@ def attack_fifo_and_sparse_file(func: Callable[..., bytes]) -> Outcome:
                 continue
             grew = out["grew"] / 2**20
             if "raised" in out:
-                results.append(f"{name}: refused ({out['raised']}), reader grew {grew:.0f} MiB")
+                results.append(f"{name}: refused ({out['raised']}), {grew:.0f} MiB allocated")
             else:
                 stalled = stalled or out["read"] > MAX_UPLOAD_BYTES
                 results.append(f"{name}: {out['read'] / 2**20:.0f} MiB read into memory")
