@@ -94,3 +94,17 @@ def test_an_honest_archive_that_compresses_too_well_is_refused() -> None:
         archive.write_bytes(_zip({"log.txt": b"GET / 200\n" * 100_000}))
         with pytest.raises(zb.ZipBombError):
             zb.extract_secure(str(archive), zb.ByteCounter())
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_members_zipfile_decompresses_without_a_bound_are_refused_unread(method: int) -> None:
+    """``zipfile`` passes no ``max_length`` to the bzip2 and LZMA decompressors (CPython
+    gh-156002): a member declaring 1,000 bytes is decompressed whole before it is cut."""
+    with private_tmpdir() as tmp:
+        archive = tmp / "m.zip"
+        with zipfile.ZipFile(archive, "w", compression=method) as zf:
+            zf.writestr("a.txt", b"honest text\n")
+        counter = zb.ByteCounter()
+        with pytest.raises(zb.ZipBombError, match=f"compression method {method}, not stored"):
+            zb.extract_secure(str(archive), counter)
+        assert counter.total == 0

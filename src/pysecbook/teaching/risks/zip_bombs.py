@@ -26,6 +26,7 @@ import json
 import os
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -145,16 +146,18 @@ def extract_secure(archive: str, write: Callable[[str, bytes], object],
     Before ``zipfile`` parses anything: the central directory may declare at most
     :data:`MAX_DIRECTORY_BYTES`. Then, from the parsed headers: members and declared sizes
     within ``budget`` (one per upload, :data:`MAX_TOTAL_BYTES` and :data:`MAX_MEMBERS` by
-    default), and each member's declared ratio at most :data:`MAX_RATIO`. While streaming,
-    on what is counted: every byte is charged to ``budget``, and the bytes written may not
-    exceed :data:`MAX_RATIO` times the archive's real size on disk, which no header can
-    change.
+    default), each member stored or deflated (``zipfile`` decompresses bzip2 and LZMA
+    members without a bound on each call, CPython gh-156002), and each member's declared
+    ratio at most :data:`MAX_RATIO`. While streaming, on what is counted: every byte is
+    charged to ``budget``, and the bytes written may not exceed :data:`MAX_RATIO` times the
+    archive's real size on disk, which no header can change.
 
     Assumes: ``write`` stores what it is given and nothing else unpacks it; an application
     that unpacks archives found inside passes the same ``budget`` to every level.
     Does not stop: an honest archive that compresses better than ``MAX_RATIO`` to one (a
-    small file of repeated text) is refused; a member's name, which ``write`` must not use
-    as a path unchecked; the CPU spent decompressing up to the limits.
+    small file of repeated text), or that uses bzip2 or LZMA, is refused; a member's name,
+    which ``write`` must not use as a path unchecked; the CPU spent decompressing up to the
+    limits.
     """
     budget = Budget() if budget is None else budget
     total = 0
@@ -173,6 +176,9 @@ def extract_secure(archive: str, write: Callable[[str, bytes], object],
                 raise ZipBombError(f"declares {declared:,} bytes, more than "
                                    f"{min(budget.bytes_left, allowed):,}")
             for info in infos:
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise ZipBombError(f"{info.filename}: compression method "
+                                       f"{info.compress_type}, not stored or deflated")
                 if info.file_size > MAX_RATIO * max(info.compress_size, 1):
                     raise ZipBombError(f"{info.filename}: compression ratio above {MAX_RATIO}")
                 with zf.open(info) as member:
@@ -342,6 +348,50 @@ def attack_wide_directory(func: Callable[..., int]) -> Outcome:
                               f"{grew:.0f} MiB{ending}")
 
 
+@functools.cache
+def bzip2_member_archive(member_bytes: int = 30 * 2**20, declared: int = 1000) -> bytes:
+    """One bzip2 member of ``member_bytes`` zeros (some 50 bytes once compressed) whose
+    headers declare ``declared`` bytes, with the CRC of that many zeros. ``zipfile`` cuts
+    what it decompressed down to the declared size, checks the CRC and is satisfied; but it
+    decompressed the whole member first."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        info = zipfile.ZipInfo("scan.raw")
+        info.compress_type = zipfile.ZIP_BZIP2
+        with zf.open(info, "w") as member:
+            for _ in range(member_bytes // CHUNK):
+                member.write(bytes(CHUNK))
+    data = bytearray(buffer.getvalue())
+    crc = zlib.crc32(bytes(declared))
+    central = data.find(b"PK\x01\x02")
+    for crc_at, size_at in ((14, 22), (central + 16, central + 24)):  # local, central
+        struct.pack_into("<I", data, crc_at, crc)
+        struct.pack_into("<I", data, size_at, declared)
+    return bytes(data)
+
+
+def attack_bzip2_member(func: Callable[..., int]) -> Outcome:
+    """A bzip2 member that declares 1,000 bytes and holds 30 MiB: ``zipfile`` bounds each
+    decompression step for deflate, not for bzip2 or LZMA, so its first read of the member
+    produces all 30 MiB in one allocation before it cuts them down to the declared size.
+    Every limit on declared and counted bytes is met. Run in a child, whose allocations are
+    traced."""
+    with private_tmpdir() as tmp:
+        archive = tmp / "scan.zip"
+        archive.write_bytes(bzip2_member_archive())
+        size = archive.stat().st_size
+        done = run_python(_MEASURE, cwd=tmp, timeout=60,
+                          args=[f"{func.__module__}:{func.__qualname__}", str(archive)])
+    try:
+        result = json.loads(last_line(done.stdout))
+    except ValueError:
+        return Outcome(True, f"the extracting process died: {last_line(done.stderr)}")
+    grew = result["grew"] / 2**20
+    ending = f"; {result['error']}" if result["error"] else ""
+    return Outcome(grew > 16, f"{size} byte archive: the extractor allocated up to "
+                              f"{grew:.0f} MiB{ending}")
+
+
 def _sprinkled(size: int) -> bytes:
     """``size`` bytes that deflate about 20 to 1: one hash byte every 64 bytes, zeros between."""
     step = 64
@@ -425,6 +475,9 @@ RISK = register(
                           "exhaustion", attack_wide_directory, beats=extract_first_try),
             AdaptedAttack("a zip of zips, for an application that unpacks what it unpacked",
                           "exhaustion", attack_nested, beats=extract_first_try),
+            AdaptedAttack("a bzip2 member declaring 1,000 bytes, which zipfile decompresses "
+                          "whole, 30 MiB, in one call",
+                          "exhaustion", attack_bzip2_member, beats=extract_first_try),
         ),
     )
 )
