@@ -8,6 +8,7 @@ honest archives pass.
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import struct
@@ -108,3 +109,26 @@ def test_members_zipfile_decompresses_without_a_bound_are_refused_unread(method:
         with pytest.raises(zb.ZipBombError, match=f"compression method {method}, not stored"):
             zb.extract_secure(str(archive), counter)
         assert counter.total == 0
+
+
+def _zipfile_refuses_overlapped_entries() -> bool:
+    """gh-109858 (3.11.8, 3.12.2): ``ZipInfo`` gained the end offset it checks claims against."""
+    return "_end_offset" in zipfile.ZipInfo.__slots__
+
+
+def _zipfile_bounds_every_decompressor() -> bool:
+    """gh-156002 (3.11.17, 3.12.15, 3.13.16, 3.14.8): zipfile's LZMA wrapper takes a bound."""
+    return "max_length" in inspect.signature(zipfile.LZMADecompressor.decompress).parameters
+
+
+@pytest.mark.parametrize(("attack", "fixed_here"), [
+    (zb.attack_lying_ratio, _zipfile_refuses_overlapped_entries()),
+    (zb.attack_bzip2_member, _zipfile_bounds_every_decompressor()),
+], ids=["lying compressed sizes", "bzip2 member"])
+def test_the_interpreter_dependent_bombs_beat_the_first_try_exactly_where_zipfile_is_unfixed(
+        attack, fixed_here: bool) -> None:  # type: ignore[no-untyped-def]
+    """Not adapted attacks, since their success depends on the patch level; the secure version
+    stops both on every interpreter."""
+    assert attack(zb.extract_first_try).attack_succeeded is not fixed_here
+    held = attack(zb.extract_secure)
+    assert not held.attack_succeeded, held.observed

@@ -283,7 +283,7 @@ def attack_swap_after_check(func: Callable[..., bytes]) -> Outcome:
     try:
         results: list[str] = json.loads(last_line(done.stdout))
     except ValueError:
-        return Outcome(False, f"the child failed: {last_line(done.stderr)}")
+        raise RuntimeError(f"the demonstration's child failed: {last_line(done.stderr)}") from None
     leaks = [r for r in results if r.endswith("the secret")]
     if leaks:
         return Outcome(True, "; ".join(leaks))
@@ -320,16 +320,16 @@ def attack_fifo_and_sparse_file(func: Callable[..., bytes]) -> Outcome:
         for name in ("pipe.png", "huge.png"):
             done = run_python(_READ_IN_CHILD, cwd=tmp, timeout=5,
                               args=[f"{func.__module__}:{func.__qualname__}", str(uploads), name])
-            if done.timed_out:
+            if done.timed_out or done.returncode < 0:
                 stalled = True
-                results.append(f"{name}: the reader still waited after 5 s")
+                results.append(f"{name}: the reader still waited after 5 s" if done.timed_out
+                               else f"{name}: the reader was killed (status {done.returncode})")
                 continue
             try:
                 out = json.loads(last_line(done.stdout))
             except ValueError:
-                stalled = True
-                results.append(f"{name}: the reader died ({last_line(done.stderr)})")
-                continue
+                raise RuntimeError("the demonstration's child failed: "
+                                   f"{last_line(done.stderr)}") from None
             grew = out["grew"] / 2**20
             if "raised" in out:
                 results.append(f"{name}: refused ({out['raised']}), {grew:.0f} MiB allocated")

@@ -668,10 +668,12 @@ def attack_long_header(func: Callable[..., None]) -> Outcome:
         done = run_python(_MEASURE, cwd=tmp, timeout=60,
                           args=[f"{func.__module__}:{func.__qualname__}", str(archive),
                                 str(tmp / "out")])
+        if done.timed_out or done.returncode < 0:  # killed: out of time or out of memory
+            return Outcome(True, f"the extracting process was killed (status {done.returncode})")
         try:
             result = json.loads(last_line(done.stdout))
         except ValueError:
-            return Outcome(True, f"the extracting process died: {last_line(done.stderr)}")
+            raise RuntimeError(f"the demonstration's child failed: {last_line(done.stderr)}") from None
         ending = f"; {result['error']}".replace(str(tmp), "<tmp>") if result["error"] else ""
     grew = result["grew"]
     return Outcome(grew > 16 * MAX_HEADER_READ,
