@@ -156,8 +156,7 @@ def attack_descriptor_kept(func: Callable[..., None]) -> Outcome:
         save_config_insecure(str(path), "admin_group = staff\n")
         with _start_as_other_user(["/bin/sh", "-c", KEEP_AND_WRITE, "sh", str(path), PLANTED],
                                   cwd=shared) as mallory:
-            assert mallory.stdout is not None and mallory.stdin is not None  # nosec B101 - pipes
-            opened = mallory.stdout.readline().strip() == "opened"
+            opened = mallory.stdout is not None and mallory.stdout.readline().strip() == "opened"
             func(str(path), "admin_group = staff\n")
             try:
                 mallory.communicate("go\n", timeout=10)

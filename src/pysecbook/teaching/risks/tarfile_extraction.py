@@ -620,7 +620,7 @@ def _bytes_under(folder: Path) -> int:
 
 
 def attack_gzip_bomb(func: Callable[..., None]) -> Outcome:
-    """A ``.tar.gz`` of some 50 KiB whose one member unpacks to 48 MiB of zeros: how much
+    """A ``.tar.gz`` of 48 KiB whose one member unpacks to 48 MiB of zeros: how much
     lands on the server's disk, against the stated limit of 32 MiB?"""
     with private_tmpdir() as tmp:
         archive = tmp / "photos.tar.gz"
@@ -702,7 +702,7 @@ RISK = register(
             AdaptedAttack("a hard link and a symbolic link already in the folder, at the "
                           "names of the next archive's members", "links-races",
                           attack_link_at_member_name, beats=extract_first_try),
-            AdaptedAttack("a .tar.gz of 50 KiB whose member unpacks to 48 MiB", "exhaustion",
+            AdaptedAttack("a .tar.gz of 48 KiB whose member unpacks to 48 MiB", "exhaustion",
                           attack_gzip_bomb, beats=extract_first_try),
             AdaptedAttack("a 64 MiB long-name header, read whole before any limit on members",
                           "exhaustion", attack_long_header, beats=extract_first_try),
