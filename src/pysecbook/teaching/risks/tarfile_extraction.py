@@ -351,7 +351,9 @@ def extract_secure(archive: str, destination: str) -> None:
     Does not stop: a refusal after some members were written leaves those members in place;
     links the archive makes inside the destination are created, and a program that later
     copies or serves the tree follows them (they lead inside, by name); hard links inside
-    share their file, so writing one later changes the other; whatever the files contain.
+    share their file, so writing one later changes the other; the memory a decompressor
+    allocates for the dictionary an xz stream declares (CPython gh-155649); whatever the
+    files contain.
     """
     import tarfile
 

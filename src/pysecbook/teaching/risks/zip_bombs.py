@@ -150,14 +150,15 @@ def extract_secure(archive: str, write: Callable[[str, bytes], object],
     members without a bound on each call, CPython gh-156002), and each member's declared
     ratio at most :data:`MAX_RATIO`. While streaming, on what is counted: every byte is
     charged to ``budget``, and the bytes written may not exceed :data:`MAX_RATIO` times the
-    archive's real size on disk, which no header can change.
+    archive's real size on disk, which no header can change. The price: an honest archive
+    that compresses better than ``MAX_RATIO`` to one (a small file of repeated text), or
+    that uses bzip2 or LZMA, is refused.
 
     Assumes: ``write`` stores what it is given and nothing else unpacks it; an application
     that unpacks archives found inside passes the same ``budget`` to every level.
-    Does not stop: an honest archive that compresses better than ``MAX_RATIO`` to one (a
-    small file of repeated text), or that uses bzip2 or LZMA, is refused; a member's name,
-    which ``write`` must not use as a path unchecked; the CPU spent decompressing up to the
-    limits.
+    Does not stop: an application that forgets to pass the budget on (each call then has a
+    fresh one); a member's name, which ``write`` must not use as a path unchecked; the CPU
+    spent decompressing up to the limits.
     """
     budget = Budget() if budget is None else budget
     total = 0
