@@ -4,7 +4,13 @@ Between ``mktemp()`` choosing a name that does not exist and the program opening
 user who can write to the directory (``/tmp`` is shared) can create that name, for instance
 as a symbolic link to a file the victim can write. ``open(name, "w")`` follows the link and
 overwrites its target. ``mkstemp`` and ``NamedTemporaryFile`` create the file themselves,
-atomically, with ``O_CREAT | O_EXCL`` and mode 0o600, so there is no window.
+atomically, with ``O_CREAT | O_EXCL`` and mode 0o600, so there is no window for the file.
+
+The name ``mkstemp`` returns is another matter: it is only as safe as the directory it is in.
+In a directory that others can write to without the sticky bit (or that belongs to someone
+else), they can rename the finished report away and put their own in its place, and whoever
+reads the name afterwards reads theirs. The first fix kept here (:func:`write_report_first_try`)
+trusts any directory; the secure version checks every directory on the resolved path first.
 Book page: ``book/practices/files``.
 """
 
@@ -12,11 +18,13 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.sandbox import private_tmpdir
 
 ORIGINAL = "owner = alice\n"
@@ -31,9 +39,64 @@ def write_report_insecure(directory: str, render: Callable[[], str]) -> str:
     return name
 
 
-def write_report_secure(directory: str, render: Callable[[], str]) -> str:
-    """Create the temporary file first (O_EXCL, mode 0o600), then render and write the report."""
+def write_report_exclusive_name(directory: str, render: Callable[[], str]) -> str:
+    """A first fix: no ``mktemp``; a name of one's own, opened with ``"x"`` (``O_EXCL``).
+
+    No link or file planted at the name can be written through, but the name is predictable
+    (the process id and the second), so it can be taken first: the report is never written.
+    """
+    name = os.path.join(directory, f"report-{os.getpid()}-{int(time.time())}.txt")
+    with open(name, "x", encoding="utf-8") as out:
+        out.write(render())
+    return name
+
+
+def write_report_first_try(directory: str, render: Callable[[], str]) -> str:
+    """The fix as it is usually given: ``mkstemp`` (``O_EXCL``, mode 0o600), in any directory.
+
+    The file is safe while it is written; the name it returns is not, in a directory where
+    someone else may rename files: the caller who reads it back may read theirs.
+    """
     fd, name = tempfile.mkstemp(suffix=".txt", dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(render())
+    return name
+
+
+def private_path(directory: str) -> Path:
+    """``directory``, resolved, once nobody but this user or root can change the path to it.
+
+    Every directory on the resolved path must belong to this user or to root, and may be
+    writable by others only with the sticky bit (as ``/tmp`` is): then nobody else can
+    rename or replace what is in it. Raises ``PermissionError`` otherwise.
+    """
+    if not hasattr(os, "geteuid"):
+        raise PermissionError("no POSIX owners and modes here to check the directory with")
+    real = Path(directory).resolve(strict=True)
+    me = os.geteuid()
+    for folder in (real, *real.parents):
+        info = folder.lstat()
+        if not stat.S_ISDIR(info.st_mode):
+            raise PermissionError(f"{folder} is not a directory")
+        if info.st_uid not in (0, me):
+            raise PermissionError(f"{folder} belongs to uid {info.st_uid}, not to this user")
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+            raise PermissionError(f"{folder} is writable by others without the sticky bit")
+    return real
+
+
+def write_report_secure(directory: str, render: Callable[[], str]) -> str:
+    """Create the temporary file first (O_EXCL, mode 0o600), in a directory only this user
+    (or root) controls, then render and write the report; return its name.
+
+    Assumes: a POSIX system (elsewhere it refuses); nobody else runs as this user or as
+    root; the caller uses the name it gets back only while the checked directories keep
+    their owners and modes.
+    Does not stop: another process of the same user changing the file; a root-owned
+    directory that root makes unsafe later; the report left behind when ``render`` raises
+    (an empty file, private to this user).
+    """
+    fd, name = tempfile.mkstemp(suffix=".txt", dir=private_path(directory))
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(render())
     return name
@@ -78,6 +141,82 @@ def attack(func: Callable[..., str]) -> Outcome:
                    observed=f"{planted[0]}; victim wrote {same_name}; {verdict}")
 
 
+def attack_existing_file(func: Callable[..., str]) -> Outcome:
+    """While the victim renders, Mallory creates a plain file at the chosen name, not a link,
+    readable and writable by her: a check for links would not see it. Does the report end
+    up in her file?"""
+    with private_tmpdir() as tmp:
+        shared = tmp / "shared-tmp"
+        shared.mkdir()
+        predicted = predict_next_name(shared)
+        planted: list[int] = []
+
+        def render() -> str:
+            try:
+                fd = os.open(predicted, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return "report body\n"
+            planted.append(os.fstat(fd).st_ino)
+            os.close(fd)
+            return "report body\n"
+
+        name = Path(func(str(shared), render))
+        in_hers = bool(planted) and name.stat().st_ino == planted[0]
+    if in_hers:
+        return Outcome(True, "Mallory's file was at the name in time; the victim wrote its "
+                             "report into it, where she can read and rewrite it")
+    said = "her file came too late: the name was taken" if not planted else "the victim used another file"
+    return Outcome(False, f"{said}; the report is in a file of the victim's own")
+
+
+def attack_predictable_name(func: Callable[..., str]) -> Outcome:
+    """Before the victim starts, Mallory creates files at every name she can predict: the
+    next 100 names ``tempfile`` will draw in this process, and ``report-<pid>-<second>.txt``
+    for the last and the next minute. Is the report written at all, and where?"""
+    with private_tmpdir() as tmp:
+        shared = tmp / "shared-tmp"
+        shared.mkdir()
+        rng = copy.deepcopy(tempfile._get_candidate_names().rng)  # noqa: SLF001 - see predict_next_name
+        chars = tempfile._RandomNameSequence.characters  # noqa: SLF001
+        taken = {shared / f"{tempfile.template}{''.join(rng.choices(chars, k=8))}.txt"
+                 for _ in range(100)}
+        now = int(time.time())
+        taken |= {shared / f"report-{os.getpid()}-{second}.txt" for second in range(now - 60, now + 61)}
+        for path in taken:
+            path.write_text("Mallory's\n", encoding="utf-8")
+        try:
+            name = Path(func(str(shared), lambda: "report body\n"))
+        except FileExistsError:
+            return Outcome(True, f"{len(taken)} names taken in advance: the victim's name was "
+                                 "one of them, and it wrote no report")
+        hers = name in taken or name.read_text(encoding="utf-8") != "report body\n"
+    if hers:
+        return Outcome(True, "the victim wrote into one of Mallory's files")
+    return Outcome(False, f"{len(taken)} names taken in advance; the victim drew another "
+                          "and wrote its report there")
+
+
+def attack_replace_after_write(func: Callable[..., str]) -> Outcome:
+    """The shared directory may be written by everybody and has no sticky bit, so Mallory
+    may rename files in it: once the report is written, she puts her own in its place, and
+    the caller reads the name back. (This process makes the swap, standing in for her.)"""
+    with private_tmpdir() as tmp:
+        shared = tmp / "shared-tmp"
+        shared.mkdir()
+        shared.chmod(0o777)  # noqa: S103 - the unsafe directory is the point of the attack
+        try:
+            name = Path(func(str(shared), lambda: "total: 1,250.00\n"))
+        except PermissionError as exc:
+            return Outcome(False, f"the victim refused the directory: {exc}".replace(str(tmp), "<tmp>"))
+        forged = shared / "forged.txt"
+        forged.write_text("total: 0.00\n", encoding="utf-8")
+        os.replace(forged, name)
+        read_back = name.read_text(encoding="utf-8")
+    if read_back == "total: 0.00\n":
+        return Outcome(True, "the caller read back Mallory's report: 'total: 0.00'")
+    return Outcome(False, f"the caller read back {read_back!r}")
+
+
 RISK = register(
     Risk(
         id="PSB-TEMPFILE-MKTEMP",
@@ -91,5 +230,15 @@ RISK = register(
         insecure=write_report_insecure,
         secure=write_report_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("a plain file of Mallory's, not a link, created at the chosen name "
+                          "while the victim renders", "links-races", attack_existing_file),
+            AdaptedAttack("files at every name Mallory can predict, before the victim starts",
+                          "links-races", attack_predictable_name,
+                          beats=write_report_exclusive_name),
+            AdaptedAttack("a directory others may write without the sticky bit: the report "
+                          "replaced after it is written", "links-races",
+                          attack_replace_after_write, beats=write_report_first_try),
+        ),
     )
 )
