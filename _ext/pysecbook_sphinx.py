@@ -63,9 +63,31 @@ def _flagged_by(risk: Any) -> str:
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
+def _md_escape(text: str) -> str:
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
 def md_text(text: str) -> str:
     """``text`` as literal MyST inline text: every ASCII punctuation escaped, on one line."""
-    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    return _md_escape(" ".join(str(text).split()))
+
+
+_RST_LITERAL = re.compile(r"``(.+?)``")
+
+
+def md_docstring_text(text: str) -> str:
+    """A docstring paragraph as MyST: its reStructuredText literals (````x````) as inline code,
+    everything else as literal text (:func:`md_text`)."""
+    out, last = [], 0
+    flat = " ".join(str(text).split())
+    for match in _RST_LITERAL.finditer(flat):
+        out.append(_md_escape(flat[last:match.start()]))
+        code = match.group(1)
+        fence = "``" if "`" in code else "`"
+        out.append(f"{fence} {code} {fence}" if fence == "``" else f"`{code}`")
+        last = match.end()
+    out.append(_md_escape(flat[last:]))
+    return "".join(out)
 
 
 def _adapted_lines(risk: Any, directive: SphinxDirective) -> list[str]:
@@ -134,9 +156,9 @@ def _contract_rows(risk: Any) -> list[str]:
     terms = risk.contract
     return [
         "* - Secure version assumes",
-        f"  - {md_text(terms.assumes) or '–'}",
+        f"  - {md_docstring_text(terms.assumes) or '–'}",
         "* - It does not stop",
-        f"  - {md_text(terms.does_not_stop) or '–'}",
+        f"  - {md_docstring_text(terms.does_not_stop) or '–'}",
     ]
 
 
