@@ -3,17 +3,29 @@
 Logs are copied, shipped, indexed and kept far longer than the tokens in them, and many more
 people can read them than could read the secret store. A debug line that dumps a request's
 headers writes the bearer token into all of those places.
+
+A redaction filter that matches ``Authorization: Bearer ...`` in the message misses the
+same credential in every other shape: in the traceback of an exception, in a ``Cookie``
+header, in an ``Authorization`` header without a scheme, on its own with its name in
+another argument, JSON-encoded twice, percent-encoded in a URL, base64-encoded. The secure
+filter redacts structured values by their key before the message is formatted, and then
+matches names, the known shapes of tokens and base64 runs in the message, the traceback and
+the stack.
 Book page: ``book/practices/logging``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import json
 import logging
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 
-from pysecbook.teaching.risks import Outcome, Risk, register
+from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.risks.log_injection import LOG_FORMAT, capture_log
 
 #: A request as the example application receives it. The token is made up.
@@ -25,12 +37,12 @@ REQUEST = {
 }
 
 
-class RedactSecretsFilter(logging.Filter):
-    """Replace credentials in a record's final message with ``[REDACTED]``.
+class FirstTryRedactFilter(logging.Filter):
+    """A first fix: replace credentials in a record's final message with ``[REDACTED]``.
 
     It works on the formatted message, so it catches secrets passed as arguments as well
-    as in the format string. Attach it to a *handler*: a filter on a logger is not applied
-    to records that propagate up from its child loggers.
+    as in the format string. Kept to show the adapted attacks beating it: it knows two
+    shapes of credential, and looks at the message only.
     """
 
     PATTERNS = (
@@ -50,6 +62,126 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
+REDACTED = "[REDACTED]"
+
+#: A name whose value is a credential: a mapping's key, or a name before ':' or '=' in text.
+_NAME = (r"auth(?:ori[sz]ation|entication)?(?![a-z])|cookie|passw|pwd|secret|token|"
+         r"api[_-]?key|access[_-]?key|private[_-]?key|session|credential|signature|csrf|xsrf")
+SENSITIVE_KEY = re.compile(_NAME, re.IGNORECASE)
+#: Between a name and its value: quotes (JSON-escaped any number of times), spaces, and ':'
+#: or '=' (also percent-encoded, once or twice).
+_SEP = r"(?:\\*[\"'])?\s*(?::|=|%(?:25)?3[adAD])\s*(?:\\*[\"'])?"
+
+TEXT_PATTERNS = (
+    # Authorization, Proxy-Authorization, Cookie, Set-Cookie: the whole value, any scheme.
+    re.compile(r"(?i)((?:proxy-)?authorization|(?:set-)?cookie)(" + _SEP + r")[^'\"\r\n\\]+"),
+    # password=..., "api_key": "...", X-Auth-Token: ..., access_token%3D... (URL-encoded)
+    re.compile(r"(?i)([\w-]*(?:" + _NAME + r")[\w-]*)(" + _SEP + r")[^\s'\",}&;\\]+"),
+    # A scheme and its credential, wherever they stand.
+    re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"),
+)
+#: Credentials recognisable by their shape alone: this service's own tokens, and JWTs.
+TOKEN_SHAPES = re.compile(r"\bpsb_(?:live|test)_[A-Za-z0-9]{8,}|\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
+#: A run of characters that could be base64 (standard or URL-safe) long enough to hide one.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+
+
+def _decoded(run: str) -> str | None:
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            data = decode(run + "=" * (-len(run) % 4))
+        except (binascii.Error, ValueError):
+            continue
+        text = data.decode("utf-8", "replace")
+        if sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.9 * len(text):
+            return text
+    return None
+
+
+def redact_text(text: str, depth: int = 2) -> str:
+    """``text`` with every credential the patterns recognise replaced by ``[REDACTED]``.
+
+    A run that decodes as base64 to text that holds a credential is replaced whole;
+    ``depth`` bounds how many layers of base64 are looked into.
+    """
+    for pattern in TEXT_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    text = TOKEN_SHAPES.sub(REDACTED, text)
+    if depth:
+        def unwrap(match: re.Match[str]) -> str:
+            inner = _decoded(match.group(0))
+            if inner is not None and redact_text(inner, depth - 1) != inner:
+                return REDACTED
+            return match.group(0)
+
+        text = _BASE64_RUN.sub(unwrap, text)
+    return text
+
+
+def redact_value(value: object, depth: int = 0) -> object:
+    """``value`` with what is stored under a sensitive key, at any depth of mappings and
+    sequences, replaced by ``[REDACTED]``; strings and other values are left to the text
+    patterns."""
+    if depth > 32:
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {k: REDACTED if isinstance(k, str) and SENSITIVE_KEY.search(k)
+                else redact_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [redact_value(v, depth + 1) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    return value
+
+
+#: The attributes every LogRecord has; anything else on a record came from ``extra=``.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Replace credentials in everything a record will write with ``[REDACTED]``.
+
+    Before the message is formatted, values stored under a sensitive key (``Authorization``,
+    ``Cookie``, ``password``, ``api_key``, ``session`` ...) in mapping arguments and in
+    ``extra`` fields are replaced, whatever their shape. Then the formatted message, the
+    traceback of ``exc_info`` and the ``stack_info`` are matched against names, the shapes
+    of known tokens and base64 runs (:func:`redact_text`); the traceback is formatted here,
+    redacted, and stored as the record's ``exc_text``, so no formatter prints the original.
+    Attach it to a *handler*: a filter on a logger is not applied to records that
+    propagate up from its child loggers.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, Mapping):
+            args = redact_value(args)  # type: ignore[assignment]
+        elif isinstance(args, tuple):
+            args = tuple(redact_value(a) for a in args)
+        message = str(record.msg)
+        if args:
+            try:
+                message = message % args
+            except (TypeError, ValueError, KeyError):  # a filter must not raise
+                message += " [arguments dropped: they do not fit the format]"
+        record.msg, record.args = redact_text(message), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name in _RECORD_ATTRIBUTES:
+                continue
+            if SENSITIVE_KEY.search(name):
+                setattr(record, name, REDACTED)
+            elif isinstance(value, str):
+                setattr(record, name, redact_text(value))
+            else:
+                setattr(record, name, redact_value(value))
+        return True
+
+
 def make_handler_insecure(stream: io.StringIO) -> logging.Handler:
     """The application's log handler: everything logged is written as is."""
     handler = logging.StreamHandler(stream)
@@ -57,8 +189,29 @@ def make_handler_insecure(stream: io.StringIO) -> logging.Handler:
     return handler
 
 
+def make_handler_first_try(stream: io.StringIO) -> logging.Handler:
+    """A first fix: the application's log handler, with a filter that redacts two shapes of
+    credential in the message."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(FirstTryRedactFilter())
+    return handler
+
+
 def make_handler_secure(stream: io.StringIO) -> logging.Handler:
-    """The application's log handler, with a filter that redacts credentials."""
+    """The application's log handler, with a filter that redacts credentials.
+
+    Assumes: credentials reach the log under a name the filter knows (a header, a field, a
+    parameter), in a shape it knows (this service's ``psb_`` tokens, JWTs, a ``Bearer`` or
+    ``Basic`` credential), or base64-encoded text that contains one of these; and the
+    filter is on every handler that writes somewhere others can read.
+    Does not stop: a secret with no name and no known shape (another service's key logged
+    on its own, a password typed into the user-name field); one encoded another way (hex,
+    compressed, encrypted, split across records); one in an object whose ``repr`` the
+    patterns do not parse; records written by handlers without the filter. It is a safety
+    net: log identifiers, not whole requests, and keep secrets in types whose ``repr``
+    hides them.
+    """
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.addFilter(RedactSecretsFilter())
@@ -84,6 +237,80 @@ def attack(impl: Callable[..., object]) -> Outcome:
     return Outcome(attack_succeeded=leaked, observed=f"{what}: {' | '.join(lines)}")
 
 
+#: A partner's API key: no prefix, no known shape; only its name gives it away.
+PARTNER_KEY = "Zq7vR2mW9xLk4TfBh3Jd"  # made up for the demonstration
+
+
+def _leak_outcome(make_handler: Callable[[io.StringIO], logging.Handler],
+                  action: Callable[[logging.Logger], None], secrets: tuple[str, ...],
+                  encodings: tuple[str, ...] = ()) -> Outcome:
+    lines = capture_log(action, make_handler, name="api")
+    text = "\n".join(lines)
+    found = [s for s in (*secrets, *encodings) if s in text]
+    # The traceback's frames name files on this machine; the records and the exception's
+    # own line are what matter.
+    shown = " | ".join(line for line in lines if not line.startswith((" ", "Traceback")))
+    if found:
+        return Outcome(True, f"the log holds {found[0][:40]!r}: {shown[:300]}")
+    return Outcome(False, f"no credential in the log: {shown[:300]}")
+
+
+def attack_exception(impl: Callable[..., object]) -> Outcome:
+    """Make the upstream call fail: its exception's message holds the URL with the token,
+    and ``logger.exception`` writes the traceback under the redacted message."""
+    def action(logger: logging.Logger) -> None:
+        try:
+            raise PermissionError(f"401 from https://partner.example/v1/orders?access_token="
+                                  f"{DEMO_TOKEN}")
+        except PermissionError:
+            logger.exception("upstream call failed")
+
+    return _leak_outcome(impl, action, (DEMO_TOKEN,))  # type: ignore[arg-type]
+
+
+def attack_unnamed_headers(impl: Callable[..., object]) -> Outcome:
+    """Send the credential in headers the patterns do not name: a ``Cookie`` with a session,
+    an ``Authorization`` with no scheme, and let the request dump write them."""
+    request = {"method": "GET", "path": "/api/orders",
+               "headers": {"Authorization": PARTNER_KEY, "Cookie": f"theme=dark; sid={DEMO_TOKEN}"}}
+    return _leak_outcome(impl, lambda logger: log_request(logger, request),  # type: ignore[arg-type]
+                         (PARTNER_KEY, DEMO_TOKEN))
+
+
+def attack_name_elsewhere(impl: Callable[..., object]) -> Outcome:
+    """Wait for code that logs the token with its name in another argument, or none at all:
+    ``"%s header: %s"``, ``"credential for %s: %s"``."""
+    def action(logger: logging.Logger) -> None:
+        logger.info("%s header received: %s", "Authorization", f"Bearer {DEMO_TOKEN}")
+        logger.info("credential for %s: %s", "alice", DEMO_TOKEN)
+
+    return _leak_outcome(impl, action, (DEMO_TOKEN,))  # type: ignore[arg-type]
+
+
+def encoded_leaks() -> dict[str, str]:
+    """The partner's key as an application writes it when it logs an encoded copy: a JSON body
+    inside JSON, a URL with the key percent-encoded in a parameter, the raw request in base64."""
+    raw = f"POST /v1/orders HTTP/1.1\r\nHost: partner.example\r\nX-Api-Key: {PARTNER_KEY}\r\n\r\n"
+    return {
+        "JSON twice": json.dumps({"body": json.dumps({"api_key": PARTNER_KEY})}),
+        "percent-encoded": "redirecting to /login?next=" + urllib.parse.quote(
+            f"/export?api_key={PARTNER_KEY}", safe=""),
+        "base64": base64.b64encode(raw.encode()).decode(),
+    }
+
+
+def attack_encoded(impl: Callable[..., object]) -> Outcome:
+    """Look for the key in the encoded copies the application logs: JSON inside JSON,
+    percent-encoded in a URL, the whole raw request in base64."""
+    leaks = encoded_leaks()
+
+    def action(logger: logging.Logger) -> None:
+        for label, text in leaks.items():
+            logger.info("%s: %s", label, text)
+
+    return _leak_outcome(impl, action, (PARTNER_KEY,), (leaks["base64"],))  # type: ignore[arg-type]
+
+
 register(
     Risk(
         id="PSB-LOG-SECRETS",
@@ -99,5 +326,15 @@ register(
         insecure=make_handler_insecure,
         secure=make_handler_secure,
         attack=attack,
+        adapted=(
+            AdaptedAttack("the token in an exception's message, written by logger.exception",
+                          "variant", attack_exception, beats=make_handler_first_try),
+            AdaptedAttack("a Cookie header and an Authorization header without a scheme",
+                          "context", attack_unnamed_headers, beats=make_handler_first_try),
+            AdaptedAttack("the token with its name in another argument, or with no name",
+                          "variant", attack_name_elsewhere, beats=make_handler_first_try),
+            AdaptedAttack("the key JSON-encoded twice, percent-encoded in a URL, in base64",
+                          "encoding", attack_encoded, beats=make_handler_first_try),
+        ),
     )
 )
