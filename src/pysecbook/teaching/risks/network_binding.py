@@ -52,14 +52,18 @@ def loopback_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
     """``host`` as a loopback address, or ``ValueError``.
 
     Only a literal address in its standard form is read (``ipaddress`` refuses ``""``,
-    ``"0"``, ``"0x0"``, leading zeros and host names), an IPv4-mapped IPv6 address is judged by
-    the IPv4 address inside it, and the result must be loopback: ``127.0.0.0/8`` or ``::1``.
+    ``"0"``, ``"0x0"``, leading zeros and host names), an IPv6 zone (``%lo``) is refused, an
+    IPv4-mapped IPv6 address is judged by the IPv4 address inside it, and the result must be
+    loopback: ``127.0.0.0/8`` or ``::1``.
     """
     if not isinstance(host, str):
         raise ValueError(f"the address must be a string, not {type(host).__name__}")
     address = ipaddress.ip_address(host)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id is not None:
+            raise ValueError(f"{host!r} names a zone; a loopback address needs none")
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
     if not address.is_loopback:
         raise ValueError(f"{host!r} is not a loopback address; refusing to bind it")
     return address
