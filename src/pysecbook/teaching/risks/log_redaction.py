@@ -66,52 +66,71 @@ REDACTED = "[REDACTED]"
 
 #: A name whose value is a credential: a mapping's key, or a name before ':' or '=' in text.
 _NAME = (r"auth(?:ori[sz]ation|entication)?(?![a-z])|cookie|passw|pwd|secret|token|"
-         r"api[_-]?key|access[_-]?key|private[_-]?key|session|credential|signature|csrf|xsrf")
+         r"api[_-]?key|access[_-]?key|private[_-]?key|sess(?:ion|id)|(?<![a-z])sid(?![a-z])|"
+         r"credential|signature|csrf|xsrf")
 SENSITIVE_KEY = re.compile(_NAME, re.IGNORECASE)
 #: Between a name and its value: quotes (JSON-escaped any number of times), spaces, and ':'
 #: or '=' (also percent-encoded, once or twice).
 _SEP = r"(?:\\*[\"'])?\s*(?::|=|%(?:25)?3[adAD])\s*(?:\\*[\"'])?"
 
+#: The authentication schemes that may stand between a name and its credential.
+_SCHEMES = r"(?:bearer|basic|token|digest|negotiate|apikey|key|mac|aws4-hmac-sha256)(?:\s+|%20)"
+
 TEXT_PATTERNS = (
     # Authorization, Proxy-Authorization, Cookie, Set-Cookie: the whole value, any scheme.
     re.compile(r"(?i)((?:proxy-)?authorization|(?:set-)?cookie)(" + _SEP + r")[^'\"\r\n\\]+"),
     # password=..., "api_key": "...", X-Auth-Token: ..., access_token%3D... (URL-encoded)
-    re.compile(r"(?i)([\w-]*(?:" + _NAME + r")[\w-]*)(" + _SEP + r")[^\s'\",}&;\\]+"),
+    re.compile(r"(?i)([\w-]*(?:" + _NAME + r")[\w-]*)(" + _SEP + r")(?:" + _SCHEMES
+               + r")?[^\s'\",}&;\\]+"),
     # A scheme and its credential, wherever they stand.
     re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"),
 )
 #: Credentials recognisable by their shape alone: this service's own tokens, and JWTs.
-TOKEN_SHAPES = re.compile(r"\bpsb_(?:live|test)_[A-Za-z0-9]{8,}|\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
+TOKEN_SHAPES = re.compile(r"psb_(?:live|test)_[A-Za-z0-9]{8,}|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
+#: A run of text with percent-escapes in it (a URL, a form body).
+_PERCENT_RUN = re.compile(r"[^\s'\"<>]*%[0-9A-Fa-f]{2}[^\s'\"<>]*")
 #: A run of characters that could be base64 (standard or URL-safe) long enough to hide one.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 
 
-def _decoded(run: str) -> str | None:
-    for decode in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            data = decode(run + "=" * (-len(run) % 4))
-        except (binascii.Error, ValueError):
-            continue
-        text = data.decode("utf-8", "replace")
-        if sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.9 * len(text):
-            return text
-    return None
+def _decodings(run: str) -> list[str]:
+    """``run`` decoded as standard and as URL-safe base64, from each of its first four
+    offsets: a blob glued to the word before it still decodes correctly from the offset that
+    matches its own start (the word's characters decode to a few garbage bytes)."""
+    texts = []
+    for offset in range(4):
+        part = run[offset:]
+        part = part[: len(part) - len(part) % 4]
+        for altchars in (None, b"-_"):
+            try:
+                data = base64.b64decode(part, altchars=altchars, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            texts.append(data.decode("utf-8", "replace"))
+    return texts
 
 
 def redact_text(text: str, depth: int = 2) -> str:
     """``text`` with every credential the patterns recognise replaced by ``[REDACTED]``.
 
-    A run that decodes as base64 to text that holds a credential is replaced whole;
-    ``depth`` bounds how many layers of base64 are looked into.
+    A run with percent-escapes, or one that decodes as base64, whose decoded text holds a
+    credential is replaced whole; ``depth`` bounds how many layers of encoding are looked
+    into.
     """
     for pattern in TEXT_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     text = TOKEN_SHAPES.sub(REDACTED, text)
     if depth:
+        def unquote(match: re.Match[str]) -> str:
+            inner = urllib.parse.unquote(match.group(0))
+            return REDACTED if redact_text(inner, depth - 1) != inner else match.group(0)
+
+        text = _PERCENT_RUN.sub(unquote, text)
+
         def unwrap(match: re.Match[str]) -> str:
-            inner = _decoded(match.group(0))
-            if inner is not None and redact_text(inner, depth - 1) != inner:
-                return REDACTED
+            for inner in _decodings(match.group(0).rstrip("=")):
+                if redact_text(inner, depth - 1) != inner:
+                    return REDACTED
             return match.group(0)
 
         text = _BASE64_RUN.sub(unwrap, text)
