@@ -110,7 +110,7 @@ def require_permission_secure(permission: str) -> Callable[[F], F]:
 
     Assumes: ``user`` comes from the server's own session and user records, never from the
     request; role names are validated where they are assigned; every handler that needs a
-    check carries this decorator (the registry below enforces that).
+    check carries this decorator (the secure route registry enforces that).
     Does not stop: a user who really holds a role that grants too much (the policy is the
     policy); checks on *which* record a user may touch (object-level access: an editor may
     write every record here); a role change that takes effect only when the session's user
@@ -246,7 +246,7 @@ def add_route_secure(routes: dict[str, Handler], path: str, handler: Handler) ->
     every path and every method that reaches the handler, however the router spells them.
 
     Assumes: ``required_permission`` is set only by a decorator that checks it (as
-    :func:`require_permission_secure` does) and ``public`` only on handlers meant for
+    ``require_permission_secure`` does) and ``public`` only on handlers meant for
     everyone; the application registers every handler through this function.
     Does not stop: a handler marked ``@public`` by mistake, or decorated with a permission
     weaker than it needs; a handler reached by another way than this registry (a second

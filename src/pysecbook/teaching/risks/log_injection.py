@@ -60,7 +60,7 @@ def record_failed_login_secure(logger: logging.Logger, username: str) -> None:
     the standard one (``bytes``, numbers, lists and dicts of these); the handler writes the
     line with an encoding that can hold any printable character (UTF-8).
     Does not stop: look-alike characters, which are printable (a Cyrillic ``а`` in
-    ``аdmin``), nor invisible ones that Unicode counts as printable (variation selectors,
+    ``аdmin``), or invisible ones that Unicode counts as printable (variation selectors,
     the Hangul fillers); a very long name, which makes a very long line that some viewers
     cut short; the same value written elsewhere with ``%s``; a log viewer that interprets
     printable text, such as an HTML page that does not escape ``<``, or a spreadsheet that

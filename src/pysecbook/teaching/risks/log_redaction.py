@@ -69,63 +69,94 @@ _NAME = (r"auth(?:ori[sz]ation|entication)?(?![a-z])|cookie|passw|pwd|secret|tok
          r"api[_-]?key|access[_-]?key|private[_-]?key|sess(?:ion|id)|(?<![a-z])sid(?![a-z])|"
          r"credential|signature|csrf|xsrf")
 SENSITIVE_KEY = re.compile(_NAME, re.IGNORECASE)
-#: Between a name and its value: quotes (JSON-escaped any number of times), spaces, and ':'
-#: or '=' (also percent-encoded, once or twice).
-_SEP = r"(?:\\*[\"'])?\s*(?::|=|%(?:25)?3[adAD])\s*(?:\\*[\"'])?"
-
+#: Between a name and its value: quotes (JSON-escaped up to five times), spaces, and ':' or '='
+#: (also percent-encoded, once or twice). Every repetition is bounded, so that no input makes
+#: the patterns backtrack for long.
+_SEP = r"(?:\\{0,64}[\"'])?[ \t]{0,8}(?::|=|%(?:25)?3[adAD])[ \t]{0,8}(?:\\{0,64}[\"'])?"
 #: The authentication schemes that may stand between a name and its credential.
-_SCHEMES = r"(?:bearer|basic|token|digest|negotiate|apikey|key|mac|aws4-hmac-sha256)(?:\s+|%20)"
+_SCHEMES = r"(?:bearer|basic|token|digest|negotiate|apikey|key|mac|aws4-hmac-sha256)(?:[ \t]{1,8}|%20)"
 
-TEXT_PATTERNS = (
-    # Authorization, Proxy-Authorization, Cookie, Set-Cookie: the whole value, any scheme.
-    re.compile(r"(?i)((?:proxy-)?authorization|(?:set-)?cookie)(" + _SEP + r")[^'\"\r\n\\]+"),
-    # password=..., "api_key": "...", X-Auth-Token: ..., access_token%3D... (URL-encoded)
-    re.compile(r"(?i)([\w-]*(?:" + _NAME + r")[\w-]*)(" + _SEP + r")(?:" + _SCHEMES
-               + r")?[^\s'\",}&;\\]+"),
-    # A scheme and its credential, wherever they stand.
-    re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"),
-)
-#: Credentials recognisable by their shape alone: this service's own tokens, and JWTs.
-TOKEN_SHAPES = re.compile(r"psb_(?:live|test)_[A-Za-z0-9]{8,}|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
-#: A run of text with percent-escapes in it (a URL, a form body).
-_PERCENT_RUN = re.compile(r"[^\s'\"<>]*%[0-9A-Fa-f]{2}[^\s'\"<>]*")
+#: Authorization, Proxy-Authorization, Cookie, Set-Cookie: the whole value, any scheme.
+_HEADER = re.compile(r"(?i)(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie)(" + _SEP
+                     + r")[^'\"\r\n\\]+")
+#: A name (up to 128 word characters, starting a word) and its separator; the name is judged
+#: by :data:`SENSITIVE_KEY` afterwards, so the pattern itself never searches inside words.
+_KEY_SEP = re.compile(r"(?<![\w-])([\w-]{1,128})(" + _SEP + ")")
+#: The value after a sensitive name: an optional scheme, then up to a quote, a space or a
+#: separator of fields.
+_VALUE = re.compile(r"(?i)(?:" + _SCHEMES + r")?[^\s'\",}&;\\]+")
+#: A scheme and its credential, wherever they stand.
+_SCHEME_VALUE = re.compile(r"(?i)\b(bearer|basic)([ \t]{1,8})[A-Za-z0-9._~+/=-]{8,}")
+#: Credentials recognisable by their shape alone: this service's own tokens, and JWTs (at the
+#: start of a word; possessive, so a long word is scanned once).
+TOKEN_SHAPES = re.compile(r"psb_(?:live|test)_[A-Za-z0-9]{8,}|(?<![\w-])eyJ[\w-]{8,}+\.[\w-]{8,}+\.[\w-]*+")
+#: A run of text between spaces and quotes: a URL or a form body if it has percent-escapes.
+_RUN = re.compile(r"[^\s'\"<>]+")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 #: A run of characters that could be base64 (standard or URL-safe) long enough to hide one.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 
 
+def _ascii_text(data: bytes) -> str | None:
+    """``data`` as text if nine in ten of its bytes are printable ASCII, else None."""
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in data)
+    return data.decode("ascii", "replace") if data and printable >= 0.9 * len(data) else None
+
+
 def _decodings(run: str) -> list[str]:
     """``run`` decoded as standard and as URL-safe base64, from each of its first four
-    offsets: a blob glued to the word before it still decodes correctly from the offset that
-    matches its own start (the word's characters decode to a few garbage bytes)."""
+    offsets, where the result is mostly printable text: a blob glued to the word before it
+    still decodes correctly from the offset that matches its own start (the word's characters
+    decode to a few garbage bytes)."""
     texts = []
     for offset in range(4):
         part = run[offset:]
         part = part[: len(part) - len(part) % 4]
         for altchars in (None, b"-_"):
             try:
-                data = base64.b64decode(part, altchars=altchars, validate=True)
+                text = _ascii_text(base64.b64decode(part, altchars=altchars, validate=True))
             except (binascii.Error, ValueError):
                 continue
-            texts.append(data.decode("utf-8", "replace"))
+            if text is not None:
+                texts.append(text)
     return texts
+
+
+def _redact_named(text: str) -> str:
+    """Replace the value after every sensitive name (``password=``, ``"api_key": "``,
+    ``X-Auth-Token:``, ``access_token%3D``)."""
+    out, last = [], 0
+    for key in _KEY_SEP.finditer(text):
+        if key.start() < last or not SENSITIVE_KEY.search(key.group(1)):
+            continue
+        value = _VALUE.match(text, key.end())
+        if value:
+            out += [text[last:key.end()], REDACTED]
+            last = value.end()
+    return "".join(out) + text[last:]
 
 
 def redact_text(text: str, depth: int = 2) -> str:
     """``text`` with every credential the patterns recognise replaced by ``[REDACTED]``.
 
-    A run with percent-escapes, or one that decodes as base64, whose decoded text holds a
-    credential is replaced whole; ``depth`` bounds how many layers of encoding are looked
-    into.
+    A run with percent-escapes, or one that decodes as base64 to text, whose decoded text
+    holds a credential is replaced whole; ``depth`` bounds how many layers of encoding are
+    looked into. Every pattern runs in time linear in the length of ``text`` (a logging call
+    must not become a denial of service).
     """
-    for pattern in TEXT_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    text = _redact_named(text)
+    text = _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     text = TOKEN_SHAPES.sub(REDACTED, text)
     if depth:
         def unquote(match: re.Match[str]) -> str:
-            inner = urllib.parse.unquote(match.group(0))
-            return REDACTED if redact_text(inner, depth - 1) != inner else match.group(0)
+            run = match.group(0)
+            if not _PERCENT_ESCAPE.search(run):
+                return run
+            inner = urllib.parse.unquote(run)
+            return REDACTED if redact_text(inner, depth - 1) != inner else run
 
-        text = _PERCENT_RUN.sub(unquote, text)
+        text = _RUN.sub(unquote, text)
 
         def unwrap(match: re.Match[str]) -> str:
             for inner in _decodings(match.group(0).rstrip("=")):
@@ -137,17 +168,21 @@ def redact_text(text: str, depth: int = 2) -> str:
     return text
 
 
-def redact_value(value: object, depth: int = 0) -> object:
+def redact_value(value: object, depth: int = 0, budget: list[int] | None = None) -> object:
     """``value`` with what is stored under a sensitive key, at any depth of mappings and
     sequences, replaced by ``[REDACTED]``; strings and other values are left to the text
-    patterns."""
-    if depth > 32:
-        return REDACTED
+    patterns. At most 32 levels and 10,000 containers are walked (``budget``); what lies
+    beyond, such as a container that holds itself, is replaced."""
+    budget = [10_000] if budget is None else budget
+    if isinstance(value, (Mapping, list, tuple)):
+        budget[0] -= 1
+        if budget[0] < 0 or depth > 32:
+            return REDACTED
     if isinstance(value, Mapping):
         return {k: REDACTED if isinstance(k, str) and SENSITIVE_KEY.search(k)
-                else redact_value(v, depth + 1) for k, v in value.items()}
+                else redact_value(v, depth + 1, budget) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        items = [redact_value(v, depth + 1) for v in value]
+        items = [redact_value(v, depth + 1, budget) for v in value]
         return tuple(items) if isinstance(value, tuple) else items
     return value
 
@@ -222,7 +257,7 @@ def make_handler_secure(stream: io.StringIO) -> logging.Handler:
 
     Assumes: credentials reach the log under a name the filter knows (a header, a field, a
     parameter), in a shape it knows (this service's ``psb_`` tokens, JWTs, a ``Bearer`` or
-    ``Basic`` credential), or base64-encoded text that contains one of these; and the
+    ``Basic`` credential), or base64- or percent-encoded text holding one of these; and the
     filter is on every handler that writes somewhere others can read.
     Does not stop: a secret with no name and no known shape (another service's key logged
     on its own, a password typed into the user-name field); one encoded another way (hex,
