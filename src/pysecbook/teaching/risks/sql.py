@@ -270,7 +270,7 @@ def attack_sort_column(func: object) -> Outcome:
     for position in range(1, 5):
         for digit in "0123456789":
             requests += 1
-            sort = (f"CASE WHEN (SELECT substr(card_last4, {position}, 1) FROM orders "
+            sort = (f"CASE WHEN (SELECT substr(card_last4, {position}, 1) FROM orders "  # nosec B608 - the attacker's payload: demonstration of PSB-SQL-INJECTION
                     f"WHERE customer = 'alice') = '{digit}' THEN item ELSE rowid END")
             items = _mallorys_items(func, sort)
             if items is None:
@@ -376,10 +376,10 @@ def attack_vacuum_into(func: object) -> Outcome:
 
 
 #: A report that reads 4**16 rows: sixteen copies of the orders table, joined.
-ENDLESS_REPORT = "SELECT count(*) FROM " + ", ".join(f"orders t{i}" for i in range(16))
+ENDLESS_REPORT = "SELECT count(*) FROM " + ", ".join(f"orders t{i}" for i in range(16))  # nosec B608 - the attacker's report: demonstration of PSB-SQL-PRIVILEGE
 #: Reports that ask for memory: a gigabyte-long value, and millions of rows.
 GREEDY_REPORTS = ("SELECT length(randomblob(999999999))",
-                  "SELECT 1 FROM " + ", ".join(f"orders t{i}" for i in range(16)))
+                  "SELECT 1 FROM " + ", ".join(f"orders t{i}" for i in range(16)))  # nosec B608 - the attacker's report: demonstration of PSB-SQL-PRIVILEGE
 
 
 def attack_endless_report(func: object) -> Outcome:
