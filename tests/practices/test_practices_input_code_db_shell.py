@@ -149,3 +149,39 @@ def test_sanitised_comments_keep_the_allowed_markup_and_lose_the_rest() -> None:
     assert '<b>very</b>' in honest and 'href="https://docs.python.org/3/"' in honest
     assert attack == ("<article class='comment'><p>Nice <a rel=\"noopener noreferrer\">post</a>"
                       "</p></article>")
+
+
+def test_secure_order_query_sorts_from_its_allowlist_only() -> None:
+    with contextlib.closing(sql.shop_database()) as conn:
+        assert [r[1] for r in sql.orders_for_secure(conn, "mallory")] == ["eraser", "pencil"]
+        assert sql.orders_for_secure(conn, "alice", "card") == [("alice", "laptop", "4242")]
+        for sort in ("rowid", "item DESC", "ITEM", ["item"], "card_last4"):
+            with pytest.raises(ValueError, match="unknown sort"):
+                sql.orders_for_secure(conn, "mallory", sort)  # type: ignore[arg-type]
+        assert sql.orders_for_secure(conn, "%") == []
+
+
+def test_secure_report_is_limited_in_time_size_and_rows() -> None:
+    with private_tmpdir() as tmp:
+        db_path = str(tmp / "shop.db")
+        sql.shop_database(db_path).close()
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            sql.run_report_secure(db_path, sql.ENDLESS_REPORT, time_limit=0.2)
+        with pytest.raises(sqlite3.DataError, match="too big"):
+            sql.run_report_secure(db_path, "SELECT randomblob(2000000)")
+        with pytest.raises(sqlite3.DataError, match="more than"):
+            sql.run_report_secure(db_path, "SELECT 1 FROM orders a, orders b, orders c, "
+                                           "orders d, orders e, orders f, orders g")
+        with pytest.raises(sqlite3.DatabaseError):
+            sql.run_report_secure(db_path, f"VACUUM INTO '{tmp / 'copy.db'}'")
+        assert sorted(p.name for p in tmp.iterdir()) == ["shop.db"]
+        assert sql.run_report_secure(db_path, "SELECT count(*) FROM orders") == [(4,)]
+
+
+def test_secure_byte_count_reads_no_stdin_and_passes_no_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_API_TOKEN", "tok-from-the-test")
+    with private_tmpdir() as tmp:
+        assert shell.byte_count_secure(str(tmp), "-") == "0 -"
+        out = shell.byte_count_secure(str(tmp), "--files0-from=/proc/self/environ")
+    assert "tok-from-the-test" not in out and "No such file" in out

@@ -61,3 +61,75 @@ def test_allowlist_handler_refuses_encoded_dotfile() -> None:
     with hs.serving(hs.make_handler_secure) as (host, port):
         assert hs.get(host, port, "/%2eenv")[0] == 404
         assert hs.get(host, port, "/../.env")[0] == 404
+
+
+# --- The configured host of the secure listener ---------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.5", "::1", "::ffff:127.0.0.1"])
+def test_loopback_addresses_are_accepted(host: str) -> None:
+    assert nb.loopback_address(host).is_loopback
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::ffff:127.0.0.1"])
+def test_secure_listener_binds_the_parsed_ipv4_loopback_address(host: str) -> None:
+    sock = nb.open_listener_secure(0, host)
+    try:
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("host", ["", "0", "0x0", "0.0", "000.000.000.000", "::", "::0",
+                                  "::ffff:0.0.0.0", "::ffff:0:0", "0.0.0.0", "10.0.0.1",
+                                  "localhost", "::1%lo", "::127.0.0.1", "127.0.0.1 ",
+                                  b"127.0.0.1"])
+def test_secure_listener_refuses_anything_but_a_literal_loopback_address(host: object) -> None:
+    with pytest.raises(ValueError):
+        nb.open_listener_secure(0, host)  # type: ignore[arg-type]
+
+
+def test_adapted_bind_attacks_without_a_namespace_bind_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the kernel refuses the namespace, the adapted attacks judge what each listener
+    asks for, and nothing is bound."""
+    monkeypatch.setattr(nb, "_PROBE", nb._PROBE.replace(
+        "enter_private_network()\n", "raise PermissionError(1, 'refused by the test')\n", 1))
+    for attack in (nb.attack_ipv4_spellings, nb.attack_ipv6_spellings, nb.attack_ipv4_mapped):
+        won = attack(nb.open_listener_first_try)
+        assert won.attack_succeeded and "nothing was bound" in won.observed, won
+        held = attack(nb.open_listener_secure)
+        assert not held.attack_succeeded and "nothing was bound" in held.observed, held
+
+
+# --- The overall deadline of the secure client ----------------------------------------------
+
+
+def test_secure_fetch_ends_at_its_deadline_against_a_trickle() -> None:
+    with timeouts.talking_server(timeouts.trickle) as (host, port):
+        hanging, what, elapsed = timeouts.call_with_watchdog(
+            lambda h, p: timeouts.fetch_status_secure(h, p, "/", 0.5, 0.3), host, port, 1.5)
+    assert not hanging and "overall deadline" in what and elapsed < 1.2, (what, elapsed)
+
+
+def test_secure_fetch_reads_an_ordinary_answer() -> None:
+    import http.server
+    import threading
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert timeouts.fetch_status_secure(str(host), int(port), "/", 1.0, 2.0) == 204
+    finally:
+        server.shutdown()
+        server.server_close()
