@@ -229,6 +229,10 @@ def test_adapted_attack_beats_its_target_and_fails_against_the_secure_version(
     assert held.observed
 
 
+def test_the_catalogue_has_at_least_two_adapted_attacks_per_risk_on_average() -> None:
+    assert sum(len(r.adapted) for r in RISKS) >= 2 * len(RISKS)
+
+
 def test_adapted_families_are_unknown_to_nobody() -> None:
     with pytest.raises(ValueError, match="unknown family"):
         AdaptedAttack("x", "phishing", lambda impl: None)  # type: ignore[arg-type,return-value]

@@ -8,6 +8,7 @@ Book page: ``book/security-model/no-sandbox`` (section "Real isolation lives out
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import resource
@@ -43,6 +44,7 @@ def refusing_address() -> str:
     if _REFUSING is None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
+        atexit.register(sock.close)  # closed on purpose, not found open by the collector
         _REFUSING = sock
     host, port = _REFUSING.getsockname()
     return f"{host}:{port}"
