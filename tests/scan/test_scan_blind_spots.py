@@ -340,6 +340,26 @@ def test_record_paths_outside_the_scheme_are_refused(tmp_path: Path, monkeypatch
     assert [f.rule_id for f in target.findings] == ["PSB-INSTALL-RECORD-OUTSIDE"]
 
 
+def test_an_installed_distribution_is_read_alike_whatever_finders_are_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The importlib_metadata backport, once imported by any library, puts a finder of its own
+    on sys.meta_path whose ``files`` hides RECORD entries outside site-packages: the checker's
+    verdict then depended on what else the process had imported (a test that failed only in
+    some orders). The standard library's finder, and the RECORD as written, decide."""
+    backport = pytest.importorskip("importlib_metadata")
+    site = tmp_path / "site"
+    write(site, {
+        "evilpkg/__init__.py": "x = 1\n",
+        "evilpkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: evilpkg\nVersion: 1.0\n",
+        "evilpkg-1.0.dist-info/RECORD": "evilpkg/__init__.py,,\n../../etc/hostname,,\n",
+    })
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(sys, "meta_path", [backport.MetadataPathFinder(), *sys.meta_path])
+    target = open_target("evilpkg", installed=True)
+    assert [u.path for u in target.unscanned] == ["../../etc/hostname"]
+    assert [f.rule_id for f in target.findings] == ["PSB-INSTALL-RECORD-OUTSIDE"]
+
+
 # ------------------------------------------------------------------ bounded
 
 @pytest.mark.timeout(60)

@@ -14,6 +14,7 @@ the listing is refused, not waited on). Nothing is skipped in silence:
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import stat
@@ -182,15 +183,36 @@ def _scheme_roots(site_dir: str) -> list[str]:
     return sorted({os.path.realpath(r) for r in roots})
 
 
-def read_installed(reader: Reader, name: str) -> None:
+def installed_distribution(name: str) -> metadata.Distribution:
+    """The distribution ``name`` installed on ``sys.path``, found by the standard library's own
+    finder: never by another finder a third-party package put on ``sys.meta_path`` (the
+    ``importlib_metadata`` backport's hides RECORD entries outside site-packages, so the
+    answer depended on what the process had imported before)."""
     try:
-        dist = metadata.distribution(name)
-    except (metadata.PackageNotFoundError, ValueError) as exc:
-        raise TargetError(f"no distribution named {name!r} is installed in this environment") from exc
+        context = metadata.DistributionFinder.Context(name=name)
+    except ValueError as exc:
+        raise TargetError(f"not a distribution name: {name!r}") from exc
+    for dist in metadata.MetadataPathFinder.find_distributions(context):
+        return dist
+    raise TargetError(f"no distribution named {name!r} is installed in this environment")
+
+
+def record_entries(dist: metadata.Distribution) -> list[str] | None:
+    """Every path the distribution's RECORD lists, as written (the first CSV field of each
+    row), or None when it has no RECORD. Read here, not through ``Distribution.files``, so
+    that a hostile entry is seen whichever library would have parsed it."""
+    text = dist.read_text("RECORD")
+    if text is None:
+        return None
+    return [row[0] for row in csv.reader(text.splitlines()) if row and row[0]]
+
+
+def read_installed(reader: Reader, name: str) -> None:
+    dist = installed_distribution(name)
     target = reader.target
     site_dir = os.path.realpath(str(dist.locate_file("")))
     roots = _scheme_roots(site_dir)
-    files = dist.files
+    files = record_entries(dist)
     if files is None:
         reader.refuse("RECORD", "the distribution has no RECORD: its files cannot be listed",
                       blocks=True)
