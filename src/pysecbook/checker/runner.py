@@ -50,9 +50,7 @@ def run_checks(ctx: CheckContext, skip: dict[str, str] | None = None) -> list[Ch
                 result = cls().run(ctx)
             except Exception as exc:  # noqa: BLE001 - a broken check must not pass silently
                 result = CheckResult("error", f"the check crashed: {type(exc).__name__}: {exc}")
-        out.append(CheckOutcome(cls.id, cls.level, cls.title(), result.status, result.summary,
-                                result.details, cls.url(), cls.explanation(),
-                                result.judges or cls.judges))
+        out.append(CheckOutcome.of(cls, result))
     return out
 
 

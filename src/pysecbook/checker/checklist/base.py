@@ -134,6 +134,14 @@ class Check:
     family: ClassVar[str] = ""
     #: "target" for a check about the program, "machine" for one about where it would run.
     judges: ClassVar[str] = "target"
+    #: Its "manual" is the user's decision by nature (a recovery plan), never a gap in the
+    #: evidence: it does not ask for a review.
+    manual_by_nature: ClassVar[bool] = False
+    #: It reports the scan's gaps itself, so the verdict's reasons need not list them again.
+    covers_scan_gaps: ClassVar[bool] = False
+    #: For a release fetched from an index, evidence in any one of its files counts for all
+    #: of them (a licence, the authors' CI): a wheel never carries what its sdist shows.
+    evidence_in_any_file: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
