@@ -296,7 +296,7 @@ def read_tar(reader: Reader, stream: IO[bytes], name: str, *, prefix: str = "",
                       finding("PSB-ARCHIVE-BOMB", name, f"Decompression bomb: {exc}."),
                       blocks=depth == 0)
     except _READ_ERRORS as exc:
-        if not names and depth == 0 and not reader.target.files:
+        if not names and depth == 0 and not reader.files:
             raise TargetError(f"{name}: not a readable archive ({exc})") from exc
         reader.refuse(name, f"corrupted archive, reading stopped: {exc}", blocks=depth == 0)
     check_links(reader, names, prefix)
@@ -306,14 +306,13 @@ def read_tar(reader: Reader, stream: IO[bytes], name: str, *, prefix: str = "",
 def strip_sdist_prefix(reader: Reader, names: list[str]) -> None:
     """Remove an sdist's single top directory from every path read and reported."""
     prefix = strip_top([n for n in names if not unsafe_name(n)])
-    target = reader.target
-    target.files = [SourceFile(rel, f.data, f.mtime) for f in target.files
-                    if not reader.skip(rel := relative(f.path, prefix))]
-    target.unscanned = [Unscanned(relative(u.path, prefix), u.reason, u.blocks)
-                        for u in target.unscanned]
-    target.findings = [
+    reader.files[:] = [SourceFile(rel, f.data, f.mtime) for f in reader.files
+                       if not reader.skip(rel := relative(f.path, prefix))]
+    reader.unscanned[:] = [Unscanned(relative(u.path, prefix), u.reason, u.blocks)
+                           for u in reader.unscanned]
+    reader.findings[:] = [
         Finding(f.rule_id, f.source, relative(f.path, prefix), f.line, f.severity,
-                f.confidence, f.cwe, f.message) for f in target.findings
+                f.confidence, f.cwe, f.message) for f in reader.findings
     ]
 
 
