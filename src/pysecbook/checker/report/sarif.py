@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote
 
 from pysecbook.checker.checklist import all_checks
-from pysecbook.checker.report import lock
 from pysecbook.checker.report.safe import sanitized
 from pysecbook.checker.results import Report
 

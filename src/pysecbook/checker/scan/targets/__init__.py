@@ -24,14 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from pysecbook.checker.scan.model import Target, TargetError
-from pysecbook.checker.scan.targets.archives import (
-    decompressed,
-    read_nested,
-    read_tar,
-    read_zip,
-    strip_sdist_prefix,
-)
+from pysecbook.checker.scan.targets.archives import decompressed, read_nested, read_tar, read_zip
 from pysecbook.checker.scan.targets.local import read_directory, read_installed
+from pysecbook.checker.scan.targets.members import strip_sdist_prefix
 from pysecbook.checker.scan.targets.reader import (
     MAX_DEPTH,
     MAX_FILE_SIZE,
