@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, toc_files
 from pysecbook.checker.detections import all_detections
 from pysecbook.cli import main
+from pysecbook.exitcodes import ExitCode
 from pysecbook.teaching.risks import (
     FAMILIES, AdaptedAttack, DuplicateRiskError, Risk, all_risks, contract, get, register)
 from pysecbook.teaching.sast import scan_function
@@ -54,7 +55,7 @@ def test_attack_succeeds_against_insecure_and_fails_against_secure(
     An attack that needs what this machine cannot give (root, say) skips with the reason."""
     reason = risk.unavailable()
     if reason:
-        assert main(["demo", risk.id, "--format", "json"]) == 3
+        assert main(["demo", risk.id, "--format", "json"]) == ExitCode.UNAVAILABLE
         pytest.skip(f"{risk.id}: {reason}")
     assert main(["demo", risk.id, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -114,7 +115,7 @@ def test_an_unavailable_demonstration_says_why_and_runs_nothing(
         risk.demonstrate()
     assert risk.replay() == ("PSB-FILE-PERMISSIONS cannot be demonstrated here: starting a process "
                              "as another user needs root, and this one runs as uid 1000")
-    assert main(["demo", "PSB-FILE-PERMISSIONS"]) == 3
+    assert main(["demo", "PSB-FILE-PERMISSIONS"]) == ExitCode.UNAVAILABLE == 5
     assert "needs root" in capsys.readouterr().err
     assert ran == []
 

@@ -1,8 +1,7 @@
 """The ``pysecbook`` command line.
 
-This is the only module that knows about ``argv`` and exit codes: 0 success, 1 a finding or
-failed check, 2 a usage error or a target that cannot be read, 3 a demonstration that needs
-what this machine cannot give (``pysecbook demo`` says what).
+This is the only module that knows about ``argv``; the exit codes are
+:class:`pysecbook.exitcodes.ExitCode`, listed in ``--help``.
 """
 
 from __future__ import annotations
@@ -16,11 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pysecbook import __version__
-
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3  # pysecbook demo: the attack needs what this machine cannot give
+from pysecbook.exitcodes import ExitCode
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _console() -> Console:
@@ -41,7 +36,7 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     risks = all_risks()
     if args.format == "json":
         print(json.dumps([r.as_dict() for r in risks], indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     table = Table(title=f"{len(risks)} risks in the catalogue", show_lines=False)
     table.add_column("id", no_wrap=True)
     table.add_column("title")
@@ -51,7 +46,7 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     for r in risks:
         table.add_row(r.id, r.title, str(r.cwe), ", ".join(r.static_rules) or "-", f"book/{r.page}")
     _console().print(table)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -63,19 +58,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         known = ", ".join(r.id for r in all_risks())
         print(f"pysecbook demo: error: unknown risk id {args.id!r}; known ids: {known}",
               file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         demo = risk.demonstrate(adapted=True)
     except DemonstrationUnavailable as exc:
         print(f"pysecbook demo: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     if args.format == "json":
         print(json.dumps(demo.as_dict(), indent=2))
     else:
         rules = ", ".join(risk.static_rules) or "no static rule"
         print(f"{risk.id}: {risk.title} (CWE-{risk.cwe}; flagged by: {rules})")
         print(str(demo).split("\n", 1)[1])
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pysecbook",
         description="Companion tool of the Python security book: replay each risk's "
         "demonstration and run the pre-run checklist on a Python program.",
+        epilog=ExitCode.help_text(),
     )
     parser.add_argument("--version", action="version", version=f"pysecbook {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -108,11 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         print("pysecbook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK

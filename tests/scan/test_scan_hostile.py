@@ -111,7 +111,7 @@ def test_a_link_to_a_member_of_the_same_archive_is_no_finding(guard: Guard, link
     # Source distributions do this (a NEWS file linked to the changelog, a test's data file
     # to the package's own); pip extracts them inside its build folder.
     target, outcome = read_and_scan(linked_sdist(guard.tmp_path / "fixtures", links), guard)
-    assert outcome.unscanned == [] and target.findings == []
+    assert outcome.unscanned == [] and target.findings == ()
     assert not any(f.rule_id == "PSB-ARCHIVE-LINK" for f in outcome.findings)
     assert sorted(f.path for f in target.files) == ["CHANGELOG", "demo/core.py"]
 

@@ -6,10 +6,8 @@ file: the release is fetched from the one index pip would use, verified against 
 and checked as a local archive (:mod:`pysecbook.checker.index`), with one verdict per
 dependency and one for the run.
 
-Exit codes: 0 the verdict is "pass"; 1 "blocked" (evidence of danger: a must-do check failed
-on evidence or could not run, or a file could not be scanned); 3 "review" (a must-do item
-cannot be shown from this artifact: check it by hand); 2 a usage error, invalid settings of
-your own, or a target that does not exist or cannot be read. Settings come from you (flags,
+Exit codes: :data:`pysecbook.exitcodes.CHECK_MEANINGS` (0 pass, 1 blocked, 3 review, 2 a
+usage error), printed by ``--help``. Settings come from you (flags,
 ``--config FILE``, your own project's ``[tool.pysecbook]``), never from someone else's
 target. For a requirement or a lock, a dependency that could not be fetched, verified or
 checked is blocked; an unreadable lock file is a usage error. Book pages:
@@ -25,7 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from pysecbook.exitcodes import CHECK_MEANINGS, ExitCode, describe
+
 #: ``--dist`` choices (the same as :data:`pysecbook.checker.index.release.DIST_CHOICES`,
 #: written out so that building the parser imports nothing of the index client).
 DIST_CHOICES = ("sdist", "wheel", "all")
@@ -56,10 +55,7 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
         "requirement of a lock file (-r FILE). Nothing of the target is imported, built, "
         "installed or executed, and nothing in it (its [tool.pysecbook] table, its '# nosec' "
         "comments) changes its verdict, unless it is your own project (the current directory, "
-        "or --own-project). Exit codes: 0 pass; 1 blocked (evidence of danger, a file that "
-        "could not be scanned, or a dependency that could not be fetched, verified or "
-        "checked); 3 review (something a must-do item needs is not in this artifact: check it "
-        "by hand); 2 usage error or unreadable target.",
+        "or --own-project). " + describe(CHECK_MEANINGS),
     )
     p.add_argument("target", metavar="TARGET", nargs="?",
                    help="directory, sdist, wheel, pylock.toml, or a requirement (NAME==VERSION)")
@@ -104,7 +100,7 @@ def add_check_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
 
 def _error(message: str) -> int:
     print(f"pysecbook check: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
 @contextmanager

@@ -138,6 +138,18 @@ def is_own_project(spec: str, *, installed: bool, declared: bool) -> bool:
         return False
 
 
+def own_config(directory: str) -> Config:
+    """Your own project's ``[tool.pysecbook]``, from the ``pyproject.toml`` in ``directory``,
+    read before the project itself so that its excludes are never read at all."""
+    path = Path(directory) / "pyproject.toml"
+    try:
+        return read_config(path.read_bytes())
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
 def refused_config_findings(target: Target) -> list[Finding]:
     """What the target's own ``[tool.pysecbook]`` asks for, as findings: it is not applied."""
     pyproject = target.file("pyproject.toml")

@@ -25,6 +25,7 @@ Book page: ``book/checklist/index`` (section "Reading the verdict").
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -32,13 +33,13 @@ from typing import Any
 from pysecbook import __version__
 from pysecbook.checker.checklist import STATUSES
 from pysecbook.checker.scan.model import Finding, Unscanned
+from pysecbook.exitcodes import ExitCode
 
-__all__ = ["EXIT_CODES", "VERDICTS", "CheckOutcome", "Report", "gap_verdict"]
+__all__ = ["FAILED", "VERDICTS", "CheckOutcome", "Judgement", "Report", "judge", "worst"]
 
 VERDICTS = ("pass", "review", "blocked")
-EXIT_CODES = {"pass": 0, "blocked": 1, "review": 3}
-#: Checks whose "manual" is the user's decision by nature, not a gap in the evidence.
-ALWAYS_MANUAL = frozenset({"M9"})
+#: The statuses of a must-do check that count as evidence against what it judges.
+FAILED = ("fail", "error")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,33 @@ class CheckOutcome:
     explanation: str
     #: "target" for checks about the program, "machine" for checks about where it would run.
     judges: str = "target"
+    #: The check's roles, as its class declares them (:class:`~pysecbook.checker.checklist.Check`);
+    #: left out (None), they are read from the registered check with this id.
+    manual_by_nature: bool | None = None
+    covers_scan_gaps: bool | None = None
+    evidence_in_any_file: bool | None = None
+
+    def __post_init__(self) -> None:
+        roles = ("manual_by_nature", "covers_scan_gaps", "evidence_in_any_file")
+        if any(getattr(self, r) is None for r in roles):
+            from pysecbook.checker.checklist import get_check
+
+            try:
+                declared: Any = get_check(self.id)
+            except KeyError:
+                declared = None
+            for role in roles:
+                if getattr(self, role) is None:
+                    object.__setattr__(self, role, bool(getattr(declared, role, False)))
+
+    @classmethod
+    def of(cls, check: Any, result: Any) -> CheckOutcome:
+        """The outcome of ``check`` (a check class) that returned ``result`` (a CheckResult)."""
+        return cls(check.id, check.level, check.title(), result.status, result.summary,
+                   result.details, check.url(), check.explanation(),
+                   result.judges or check.judges, manual_by_nature=check.manual_by_nature,
+                   covers_scan_gaps=check.covers_scan_gaps,
+                   evidence_in_any_file=check.evidence_in_any_file)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "level": self.level, "title": self.title, "status": self.status,
@@ -62,23 +90,66 @@ class CheckOutcome:
                 "judges": self.judges}
 
 
-def gap_verdict(unscanned: list[Unscanned]) -> str | None:
-    """What an incomplete scan says on its own, whatever the checks say: ``blocked`` when a
-    gap blocks (:class:`~pysecbook.checker.scan.model.Unscanned`), ``review`` when files
-    could not be scanned, None when every file was. The one rule for every verdict."""
-    if any(u.blocks for u in unscanned):
-        return "blocked"
-    return "review" if unscanned else None
+@dataclass(frozen=True)
+class Judgement:
+    """What :func:`judge` decided, and everything it decided on."""
+
+    verdict: str  # one of VERDICTS
+    #: Reasons given from outside the checks that block on their own (a file that could not be
+    #: fetched or verified).
+    failures: tuple[str, ...]
+    #: Must-do checks about the program that failed or could not run.
+    failed: tuple[CheckOutcome, ...]
+    #: Must-do checks about the program that this artifact cannot answer: look by hand.
+    unshown: tuple[CheckOutcome, ...]
+    #: Everything that could not be read or scanned.
+    gaps: tuple[Unscanned, ...]
+    #: Must-do checks about the machine that failed: never evidence against the program.
+    machine: tuple[CheckOutcome, ...]
+
+    @property
+    def blocking_gaps(self) -> bool:
+        return any(u.blocks for u in self.gaps)
+
+    @property
+    def for_use_here(self) -> str:
+        """The verdict for someone about to run the program on this machine: a failed
+        must-do item of the machine raises a pass to review, and never blocks."""
+        return "review" if self.machine and self.verdict == "pass" else self.verdict
 
 
-def _verdict(checks: list[CheckOutcome], unscanned: list[Unscanned]) -> str:
+def judge(checks: Sequence[CheckOutcome], gaps: Sequence[Unscanned] = (), *,
+          failures: Sequence[str] = ()) -> Judgement:
+    """The one rule that turns check outcomes and scan gaps into a verdict.
+
+    **blocked** when a reason from outside the checks says so (``failures``), when a must-do
+    check about the program failed or could not run, or when a gap blocks (code run at build or
+    install time that could not be scanned, a part of the target never read); **review** when
+    a must-do item about the program cannot be shown from this artifact (and is not the
+    user's decision by nature) or a file could not be scanned; **pass** otherwise. Could-do
+    checks never decide, and neither do the checks about the machine: they are returned in
+    ``machine``, for :attr:`Judgement.for_use_here`. A single target's :class:`Report` and the
+    lock's aggregate both decide here.
+    """
     must = [c for c in checks if c.level == "must"]
-    gap = gap_verdict(unscanned)
-    if gap == "blocked" or any(c.status in ("fail", "error") for c in must):
-        return "blocked"
-    if gap == "review" or any(c.status == "manual" and c.id not in ALWAYS_MANUAL for c in must):
-        return "review"
-    return "pass"
+    target = [c for c in must if c.judges == "target"]
+    failed = tuple(c for c in target if c.status in FAILED)
+    unshown = tuple(c for c in target if c.status == "manual" and not c.manual_by_nature)
+    machine = tuple(c for c in must if c.judges == "machine" and c.status in FAILED)
+    gaps = tuple(gaps)
+    if failures or failed or any(u.blocks for u in gaps):
+        verdict = "blocked"
+    elif unshown or gaps:
+        verdict = "review"
+    else:
+        verdict = "pass"
+    return Judgement(verdict, tuple(failures), failed, unshown, gaps, machine)
+
+
+def worst(verdicts: Iterable[str]) -> str | None:
+    """The most serious of ``verdicts`` (None when there is none)."""
+    ranked = [VERDICTS.index(v) for v in verdicts if v in VERDICTS]
+    return VERDICTS[max(ranked)] if ranked else None
 
 
 @dataclass
@@ -114,31 +185,32 @@ class Report:
         return [c for c in self.checks if c.judges == "machine"]
 
     @property
+    def judgement(self) -> Judgement:
+        return judge(self.checks, self.unscanned)
+
+    @property
     def verdict(self) -> str:
         """The verdict for someone about to run this program on this machine: the program's
         own, raised to ``review`` when the machine fails a must-do item."""
-        if self.machine_problems and self.target_verdict == "pass":
-            return "review"
-        return self.target_verdict
+        return self.judgement.for_use_here
 
     @property
     def target_verdict(self) -> str:
         """The verdict on the program alone, whatever machine ran the check (the badge's)."""
-        return _verdict(self.target_checks, self.unscanned)
+        return self.judgement.verdict
 
     @property
     def machine_problems(self) -> list[CheckOutcome]:
-        return [c for c in self.machine_checks if c.level == "must" and c.status in ("fail", "error")]
+        return list(self.judgement.machine)
 
     @property
     def failed_must(self) -> list[CheckOutcome]:
-        return [c for c in self.checks if c.level == "must" and c.status in ("fail", "error")]
+        return [c for c in self.checks if c.level == "must" and c.status in FAILED]
 
     @property
     def unshown_must(self) -> list[CheckOutcome]:
         """Must-do checks this artifact cannot answer: where the user must look by hand."""
-        return [c for c in self.checks if c.level == "must" and c.status == "manual"
-                and c.id not in ALWAYS_MANUAL]
+        return list(self.judgement.unshown)
 
     @property
     def passed(self) -> bool:
@@ -151,8 +223,8 @@ class Report:
         return self.target_verdict if self.own_project else self.verdict
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_CODES[self.deciding_verdict]
+    def exit_code(self) -> ExitCode:
+        return ExitCode.for_verdict(self.deciding_verdict)
 
     def evidence(self, *, target_only: bool | None = None) -> list[str]:
         """Why the deciding verdict is what it is, one line per reason (empty for a pass).
@@ -161,15 +233,13 @@ class Report:
         own project, whose exit code follows the project's verdict.
         """
         skip = self.own_project if target_only is None else target_only
-
-        def counted(c: CheckOutcome) -> bool:
-            return not (skip and c.judges == "machine")
-
-        lines = [f"{c.id} {c.status}: {c.summary}" for c in self.failed_must if counted(c)]
-        said = any(c.id == "M2" and c.status in ("fail", "error", "manual") for c in self.checks)
-        if self.unscanned and not said:  # M2 skipped by the user's settings: the gap still counts
+        judgement = self.judgement
+        lines = [f"{c.id} {c.status}: {c.summary}" for c in self.failed_must
+                 if not (skip and c.judges == "machine")]
+        said = any(c.covers_scan_gaps and c.status in (*FAILED, "manual") for c in self.checks)
+        if self.unscanned and not said:  # the check that reports gaps was skipped: they count
             lines.append(f"{len(self.unscanned)} file(s) could not be scanned")
-        lines += [f"{c.id} not shown: {c.summary}" for c in self.unshown_must if counted(c)]
+        lines += [f"{c.id} not shown: {c.summary}" for c in judgement.unshown]
         return lines
 
     def check(self, check_id: str) -> CheckOutcome:

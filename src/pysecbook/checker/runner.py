@@ -13,6 +13,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pysecbook.checker.checklist import CheckContext, CheckResult, all_checks
@@ -23,13 +24,13 @@ from pysecbook.checker.config import (
     ConfigError,
     is_own_project,
     load_config_file,
+    own_config,
     read_config,
-    refused_config_findings,
 )
 from pysecbook.checker.results import CheckOutcome, Report
 from pysecbook.checker.scan import FILE_TIMEOUT, scan
 from pysecbook.checker.scan.model import TargetError
-from pysecbook.checker.scan.targets import open_target
+from pysecbook.checker.scan.targets import open_target, without
 
 __all__ = ["DEFAULT_TIMEOUT", "CheckOutcome", "Config", "ConfigError", "Report", "check_target",
            "load_config_file", "read_config", "run_checks"]
@@ -50,9 +51,7 @@ def run_checks(ctx: CheckContext, skip: dict[str, str] | None = None) -> list[Ch
                 result = cls().run(ctx)
             except Exception as exc:  # noqa: BLE001 - a broken check must not pass silently
                 result = CheckResult("error", f"the check crashed: {type(exc).__name__}: {exc}")
-        out.append(CheckOutcome(cls.id, cls.level, cls.title(), result.status, result.summary,
-                                result.details, cls.url(), cls.explanation(),
-                                result.judges or cls.judges))
+        out.append(CheckOutcome.of(cls, result))
     return out
 
 
@@ -95,19 +94,15 @@ def check_target(
     config = (settings or Config()).merged(Config(exclude=tuple(exclude),
                                                   sources=("command line",) if exclude else ()))
     own = is_own_project(spec, installed=installed, declared=own_project)
+    directory = not installed and Path(spec).is_dir()
+    if own and directory:  # read once, before the project, so its excludes are never read
+        config = own_config(spec).merged(config)
     target = open_target(spec, installed=installed, exclude=config.exclude, deadline=deadline)
-    refused = []
-    if own:
+    if own and not directory:  # an archive or install of your own carries its settings
         pyproject = target.file("pyproject.toml")
-        mine = read_config(pyproject.data if pyproject else None)
-        if not mine.empty:
-            config = mine.merged(config)
-            if mine.exclude:
-                target = open_target(spec, installed=installed, exclude=config.exclude,
-                                     deadline=deadline)
-    else:
-        refused = refused_config_findings(target)
-    target.findings.extend(refused)
+        mine = read_config(pyproject.data if pyproject is not None else None)
+        config = mine.merged(config)
+        target = without(target, config.exclude)
     outcome = scan(target, jobs=jobs, progress=progress, own_project=own,
                    file_timeout=file_timeout, deadline=deadline)
     if auditor is None and deadline is not None:

@@ -89,29 +89,17 @@ class CheckContext:
 
     @functools.cached_property
     def findings(self) -> list[Finding]:
-        """Problems found while reading the target and by the scan, each once."""
-        seen: set[tuple[object, ...]] = set()
-        out = []
-        for f in [*self.target.findings, *self.outcome.findings]:
-            key = (f.rule_id, f.path, f.line, f.message)
-            if key not in seen:
-                seen.add(key)
-                out.append(f)
-        return out
+        """Problems found while reading the target and by the scan: the scan's outcome carries
+        both, each once (:func:`~pysecbook.checker.scan.scan`)."""
+        return list(self.outcome.findings)
 
     @functools.cached_property
     def unscanned(self) -> list[Any]:
-        """Everything that could not be read or scanned, each once: the reading's and the
-        scan's refusals, and declaration files an installer would read but this check cannot
-        (a requirements file in an undecodable encoding)."""
-        seen: set[tuple[str, str]] = set()
-        out = []
+        """Everything that could not be read or scanned: the reading's and the scan's
+        refusals (the scan's outcome carries both), and declaration files an installer would
+        read but this check cannot (a requirements file in an undecodable encoding)."""
         declared = [Unscanned(p, why) for p, why in sorted(self.project.unreadable.items())]
-        for u in [*self.outcome.unscanned, *self.target.unscanned, *declared]:
-            if (u.path, u.reason) not in seen:
-                seen.add((u.path, u.reason))
-                out.append(u)
-        return out
+        return [*self.outcome.unscanned, *declared]
 
     @functools.cached_property
     def imports(self) -> dict[str, list[tuple[str, int]]]:
@@ -134,6 +122,14 @@ class Check:
     family: ClassVar[str] = ""
     #: "target" for a check about the program, "machine" for one about where it would run.
     judges: ClassVar[str] = "target"
+    #: Its "manual" is the user's decision by nature (a recovery plan), never a gap in the
+    #: evidence: it does not ask for a review.
+    manual_by_nature: ClassVar[bool] = False
+    #: It reports the scan's gaps itself, so the verdict's reasons need not list them again.
+    covers_scan_gaps: ClassVar[bool] = False
+    #: For a release fetched from an index, evidence in any one of its files counts for all
+    #: of them (a licence, the authors' CI): a wheel never carries what its sdist shows.
+    evidence_in_any_file: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

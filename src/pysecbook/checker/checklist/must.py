@@ -90,6 +90,7 @@ class M2(_Must):
     """Run a basic security (SAST) scan"""
 
     family = "code"
+    covers_scan_gaps = True
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Bandit reads every Python file of the target (nothing is executed) and pysecbook
@@ -282,6 +283,7 @@ class M6(_Must):
     """Use free and open-source software"""
 
     family = "project"
+    evidence_in_any_file = True
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Open source is not automatically safer, but only code you (or someone you trust)
@@ -333,6 +335,7 @@ class M7(_Must):
     """Look for security validation by the authors"""
 
     family = "project"
+    evidence_in_any_file = True
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Authors who scan their own code leave evidence where it runs on every change: a CI
@@ -424,6 +427,7 @@ class M9(_Must):
     """Have a recovery plan"""
 
     family = "manual"
+    manual_by_nature = True
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """No program can check this for you. Before running unknown code, know what you

@@ -163,9 +163,7 @@ def _check_dependency(entry: LockEntry, config: IndexConfig, options: Options,
 
 
 def _outcome(check_id: str, result: CheckResult) -> CheckOutcome:
-    cls = get_check(check_id)
-    return CheckOutcome(cls.id, cls.level, cls.title(), result.status, result.summary,
-                        result.details, cls.url(), cls.explanation(), result.judges or cls.judges)
+    return CheckOutcome.of(get_check(check_id), result)
 
 
 def lock_outcomes(lock: Lock | None, config: IndexConfig) -> list[CheckOutcome]:

@@ -3,9 +3,9 @@
 :class:`DependencyCheck` holds, for one requirement, the index's facts, each file fetched
 (its hash status and its full :class:`~pysecbook.checker.runner.Report`) or the reason it
 could not be fetched or checked. :class:`LockReport` holds them all with the checks that
-concern the lock as a whole (M1, M4). :func:`aggregate` is the one place that decides the
-verdicts (pass, review, blocked, as :mod:`pysecbook.checker.results` defines them) and the
-exit code; a dependency that could not be fetched or checked is blocked, never a pass.
+concern the lock as a whole (M1, M4). :func:`aggregate` applies the one verdict rule,
+:func:`pysecbook.checker.results.judge`, to each release and to the lock's own checks; a
+dependency that could not be fetched or checked is blocked, never a pass.
 Data only: :mod:`pysecbook.checker.report.dependencies` formats it. Book page:
 ``book/checklist/before-install``.
 """
@@ -20,8 +20,9 @@ from typing import Any
 from pysecbook import __version__
 from pysecbook.checker.index.config import IndexConfig
 from pysecbook.checker.index.facts import IndexFacts
-from pysecbook.checker.results import ALWAYS_MANUAL, EXIT_CODES, CheckOutcome, Report, gap_verdict
+from pysecbook.checker.results import CheckOutcome, Judgement, Report, judge, worst
 from pysecbook.checker.scan.model import Finding, Unscanned
+from pysecbook.exitcodes import ExitCode
 
 __all__ = ["Aggregate", "DependencyCheck", "FileCheck", "LockReport", "aggregate"]
 
@@ -104,73 +105,71 @@ class Aggregate:
     #: Per dependency: why it is blocked or in review (None when it passes or is skipped).
     why: tuple[str | None, ...]
     verdict: str  # one of VERDICTS
-    exit_code: int
+    exit_code: ExitCode
     reasons: tuple[str, ...]
     #: Must-do checks that judge this machine, not the dependencies (M3, M5, M8), not passed.
     machine: tuple[CheckOutcome, ...] = ()
 
 
-#: Checks that look for evidence (a licence, signs of the authors' scanning): evidence in any
-#: file of a release counts for the whole release, since its wheels are built from its sdist
-#: and a wheel never carries the repository's CI files. Every other check counts against a
-#: release when it does not pass on any one of its files.
-RELEASE_WIDE = ("M6", "M7")
+def _fetch_failure(d: DependencyCheck) -> str | None:
+    """Why the dependency could not be judged on its files at all (the first reason)."""
+    if d.error:
+        return d.error
+    if not d.files:
+        return "no file was checked"
+    for f in d.files:
+        if not f.hash_status.startswith("verified"):
+            return f.hash_status
+        if f.report is None:
+            return f"{f.filename}: {f.error}"
+    return None
 
-_RANK = {"pass": 0, "review": 1, "blocked": 2}
 
-
-def _release_checks(d: DependencyCheck) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(failed or erred, not shown) must-do checks of a release's files, judging the target."""
+def release_judgement(d: DependencyCheck) -> Judgement:
+    """The one verdict rule (:func:`~pysecbook.checker.results.judge`) on a release: every
+    file's checks and gaps together. A check whose evidence counts in any file
+    (``evidence_in_any_file``: a licence, the authors' CI, which a wheel never carries)
+    counts for the whole release when it passes on one of them."""
     reports = [f.report for f in d.files if f.report is not None]
-    passing = {c.id for r in reports for c in r.target_checks if c.status == "pass"}
-
-    def counted(i: str) -> bool:
-        return not (i in RELEASE_WIDE and i in passing)
-
-    failed = [c.id for r in reports for c in r.failed_must if c.judges == "target"]
-    unshown = [c.id for r in reports for c in r.unshown_must if c.judges == "target"]
-    failed_ids = tuple(dict.fromkeys(i for i in failed if counted(i)))
-    return failed_ids, tuple(dict.fromkeys(i for i in unshown if counted(i) and i not in failed_ids))
+    shown = {c.id for r in reports for c in r.checks
+             if c.evidence_in_any_file and c.status == "pass"}
+    checks = [c for r in reports for c in r.checks if c.id not in shown]
+    gaps = [u for r in reports for u in r.unscanned]
+    failure = _fetch_failure(d)
+    return judge(checks, gaps, failures=(failure,) if failure else ())
 
 
 def _dependency_verdict(d: DependencyCheck) -> tuple[str, tuple[str, ...], str | None]:
-    """(verdict, checks not passed, why) of one dependency; it fails closed."""
-    failed, unshown = _release_checks(d)
-    if d.error:
-        return "blocked", failed, d.error
-    if not d.files:
-        return "blocked", failed, "no file was checked"
-    for f in d.files:
-        if not f.hash_status.startswith("verified"):
-            return "blocked", failed, f.hash_status
-        if f.report is None:
-            return "blocked", failed, f"{f.filename}: {f.error}"
-    gap = gap_verdict([u for _, u in d.unscanned])
-    if failed or gap == "blocked":
+    """(verdict, checks not passed, why) of one dependency, in the words of its row."""
+    j = release_judgement(d)
+    failed = tuple(dict.fromkeys(c.id for c in j.failed))
+    unshown = tuple(i for i in dict.fromkeys(c.id for c in j.unshown) if i not in failed)
+    if j.failures:
+        return "blocked", failed, j.failures[0]
+    if j.verdict == "blocked":
         what = [f"must-do check(s) not passed: {', '.join(failed)}"] if failed else []
-        what += [f"{len(d.unscanned)} file(s) not scanned"] if d.unscanned else []
+        what += [f"{len(j.gaps)} file(s) not scanned"] if j.gaps else []
         return "blocked", failed + unshown, "; ".join(what)
-    if unshown or gap == "review":
+    if j.verdict == "review":
         what = [f"not shown by these files, check by hand: {', '.join(unshown)}"] if unshown else []
-        what += [f"{len(d.unscanned)} file(s) not scanned: read them by hand"] if gap else []
+        what += [f"{len(j.gaps)} file(s) not scanned: read them by hand"] if j.gaps else []
         return "review", unshown, "; ".join(what)
     return "pass", (), None
 
 
 def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcome]) -> Aggregate:
-    """The one place the verdicts of a requirement or a lock are decided.
+    """The verdicts of a requirement or a lock, each decided by the one verdict rule.
 
-    Each dependency is judged as :class:`~pysecbook.checker.results.Report` judges one
-    artifact, on the checks about the program: **blocked** when it could not be fetched or
-    checked, a file's hash was not verified, a file was not scanned, or a must-do check
-    failed or erred (for the :data:`RELEASE_WIDE` ones: on every file); **review** when a
-    must-do item cannot be shown from its files; **pass** otherwise. The run takes the worst
-    of its dependencies and of the must-do checks on the lock as a whole (M1, M4). The checks
-    that judge this machine (M3, M5, M8) are gathered once for the run in ``machine``, never
-    as evidence against a package: as in :attr:`~pysecbook.checker.results.Report.verdict`,
-    a failed one raises a pass to review, since the packages would be installed here. A run
-    in which no dependency was checked is blocked. Exit codes as
-    :data:`~pysecbook.checker.results.EXIT_CODES`.
+    Each dependency is judged by :func:`release_judgement`: **blocked** when it could not be
+    fetched or checked, a file's hash was not verified, a file was not scanned in a way that
+    blocks, or a must-do check about the program failed or erred; **review** when a must-do
+    item cannot be shown from its files or a file was not scanned; **pass** otherwise. The run
+    takes the worst of its dependencies and of the same rule on the lock's own checks (M1,
+    M4). The checks that judge this machine (M3, M5, M8) are gathered once for the run in
+    ``machine``, never as evidence against a package: as in
+    :attr:`~pysecbook.checker.results.Report.verdict`, a failed one raises a pass to review,
+    since the packages would be installed here. A run in which no dependency was checked is
+    blocked.
     """
     verdicts, failed_all, whys, reasons = [], [], [], []
     for d in dependencies:
@@ -185,31 +184,27 @@ def aggregate(dependencies: list[DependencyCheck], lock_checks: list[CheckOutcom
         whys.append(why)
         if why:
             reasons.append(f"{d.label}: {why}")
-    worst = max((_RANK[v] for v in verdicts if v in _RANK), default=None)
-    if worst is None:
-        worst = _RANK["blocked"]
+    overall = worst(verdicts)
+    if overall is None:
+        overall = "blocked"
         reasons.append("no dependency was checked")
-    problems = [c for d in dependencies for f in d.files if f.report is not None
-                for c in f.report.machine_problems]
+    lock = judge(lock_checks)
     for c in lock_checks:
-        if c.judges == "machine":
-            if c.level == "must" and c.status in ("fail", "error"):
-                problems.insert(0, c)
-        elif c.level == "must" and c.status in ("fail", "error"):
+        if c in lock.failed:
             reasons.append(f"{c.id} on the whole run: {c.summary}")
-            worst = _RANK["blocked"]
-        elif c.level == "must" and c.status == "manual" and c.id not in ALWAYS_MANUAL:
+        elif c in lock.unshown:
             reasons.append(f"{c.id} on the whole run, not shown: {c.summary}")
-            worst = max(worst, _RANK["review"])
+    overall = worst((overall, lock.verdict)) or overall
+    problems = [*lock.machine, *(c for d in dependencies for f in d.files
+                                 if f.report is not None for c in f.report.machine_problems)]
     first: dict[str, CheckOutcome] = {}
     for c in problems:
         first.setdefault(c.id, c)
     machine = tuple(first.values())
-    if machine and worst == _RANK["pass"]:
-        worst = _RANK["review"]  # as Report.verdict: the machine never blocks a package
-    verdict = next(v for v, rank in _RANK.items() if rank == worst)
-    return Aggregate(tuple(verdicts), tuple(failed_all), tuple(whys), verdict,
-                     EXIT_CODES[verdict], tuple(reasons), machine)
+    if machine and overall == "pass":
+        overall = "review"  # as Report.verdict: the machine never blocks a package
+    return Aggregate(tuple(verdicts), tuple(failed_all), tuple(whys), overall,
+                     ExitCode.for_verdict(overall), tuple(reasons), machine)
 
 
 @dataclass

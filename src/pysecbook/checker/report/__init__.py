@@ -1,9 +1,10 @@
-"""Format a checklist :class:`~pysecbook.checker.results.Report`: text, JSON, SARIF, Markdown, HTML.
+"""Format a checklist report: text, JSON, SARIF, Markdown, HTML.
 
-Formatting only: every function takes a report (or, for packages fetched from an index, a
-:class:`~pysecbook.checker.index.outcome.LockReport`, formatted by
-:mod:`pysecbook.checker.report.dependencies`) and returns a string (the SVG badge too, in
-:mod:`pysecbook.checker.report.badge`). Nothing here scans or decides. Every format renders
+Formatting only: each format has one renderer, which takes either report (a single target's
+:class:`~pysecbook.checker.results.Report`, or a
+:class:`~pysecbook.checker.index.outcome.LockReport` of packages fetched from an index, whose
+shared pieces are in :mod:`pysecbook.checker.report.lock`) and returns a string (the SVG badge
+too, in :mod:`pysecbook.checker.report.badge`). Nothing here scans or decides. Every format renders
 :func:`~pysecbook.checker.report.safe.sanitized` strings, so nothing the target chose reaches
 a terminal, a Markdown viewer or a browser as anything but text. Book page:
 ``book/checklist/ci``.
@@ -18,7 +19,6 @@ from pysecbook.checker.report.markup import to_html, to_markdown
 from pysecbook.checker.report.safe import clean, sanitized
 from pysecbook.checker.report.sarif import SARIF_SCHEMA, to_sarif
 from pysecbook.checker.report.text import to_text
-from pysecbook.checker.results import Report
 
 __all__ = ["FORMATS", "SARIF_SCHEMA", "clean", "render", "sanitized", "to_html", "to_json",
            "to_markdown", "to_sarif", "to_text"]
@@ -26,7 +26,7 @@ __all__ = ["FORMATS", "SARIF_SCHEMA", "clean", "render", "sanitized", "to_html",
 FORMATS = ("text", "json", "sarif", "markdown", "html")
 
 
-def to_json(report: Report) -> str:
+def to_json(report: Any) -> str:
     """The report as JSON (ASCII only: every other character is a JSON escape)."""
     return json.dumps(sanitized(report).as_dict(), indent=2) + "\n"
 
@@ -34,13 +34,6 @@ def to_json(report: Report) -> str:
 def render(report: Any, fmt: str, *, terminal: bool = False) -> str:
     """``report`` in format ``fmt`` (one of :data:`FORMATS`): a :class:`Report`, or a
     :class:`~pysecbook.checker.index.outcome.LockReport` of dependencies from an index."""
-    if not isinstance(report, Report):
-        from pysecbook.checker.report import dependencies as lock
-
-        if fmt == "text":
-            return lock.lock_text(report, terminal=terminal)
-        return {"json": lock.lock_json, "sarif": lock.lock_sarif, "markdown": lock.lock_markdown,
-                "html": lock.lock_html}[fmt](report)
     if fmt == "text":
         return to_text(report, terminal=terminal)
     return {"json": to_json, "sarif": to_sarif, "markdown": to_markdown, "html": to_html}[fmt](report)

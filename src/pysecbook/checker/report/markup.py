@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html as _html
 import re
+from typing import Any
 
+from pysecbook.checker.report import lock
 from pysecbook.checker.report.safe import sanitized
 from pysecbook.checker.report.text import SYMBOL
-from pysecbook.checker.report.verdict import headline, machine_line, next_step
+from pysecbook.checker.report.verdict import headline, machine_line, next_step, shown_verdict
 from pysecbook.checker.results import Report
 
 __all__ = ["md_text", "to_html", "to_markdown"]
@@ -28,8 +30,11 @@ def md_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", encoded).replace("\n", " ")
 
 
-def to_markdown(report: Report) -> str:
-    """A Markdown report: the verdict, a table of checks, then findings and unscanned files."""
+def to_markdown(report: Any) -> str:
+    """A Markdown report: the verdict, a table of checks, then findings and unscanned files;
+    for packages from an index, one row per dependency and the lock's own checks."""
+    if not isinstance(report, Report):
+        return _lock_markdown(report)
     r = sanitized(report)
     machine = machine_line(r)
     whose = "your own project" if r.own_project else "someone else's program"
@@ -62,8 +67,10 @@ details{margin:.2rem 0}code{font-size:.9em}
 """
 
 
-def to_html(report: Report) -> str:
+def to_html(report: Any) -> str:
     """One self-contained HTML file: inline CSS, no script, no external resource."""
+    if not isinstance(report, Report):
+        return _lock_html(report)
     r = sanitized(report)
     e = _html.escape
     rows = []
@@ -102,5 +109,70 @@ the scan: {e(r.fail_on)}.</p>
 {'<table><thead><tr><th>file</th><th>line</th><th>rule</th><th>severity</th><th>confidence</th><th>CWE</th><th>message</th></tr></thead><tbody>' + findings + '</tbody></table>' if findings else '<p>None.</p>'}
 <h2>Not scanned</h2>
 {'<ul>' + unscanned + '</ul>' if unscanned else '<p>Every file was scanned.</p>'}
+</body></html>
+"""
+
+
+def _lock_markdown(report: Any) -> str:
+    report = sanitized(report)
+    out = report.outcome
+    machine = machine_line(report)
+    lines = [f"# pysecbook check: {md_text(report.source)}", "",
+             f"**{md_text(headline(report))}**  ",
+             *([f"{md_text(machine)}  "] if machine else []),
+             md_text(next_step(report)), "",
+             md_text(lock.head(report)), "",
+             "| " + " | ".join(lock.ROW_COLUMNS) + " |",
+             "| " + " | ".join("---" for _ in lock.ROW_COLUMNS) + " |"]
+    lines += ["| " + " | ".join(md_text(cell) for cell in row) + " |" for row in lock.rows(report, out)]
+    lines += ["", f"## {lock.title(report)}", "", "| id | status | check | summary |",
+              "| --- | --- | --- | --- |"]
+    lines += [f"| [{c.id}]({c.url}) | {SYMBOL[c.status]} | {md_text(c.title)} | {md_text(c.summary)} |"
+              for c in report.lock_checks]
+    if out.reasons:
+        lines += ["", "## Why", ""] + [f"- {md_text(r)}" for r in out.reasons]
+    if report.kind == "requirement":
+        for _, f in lock.file_reports(report):
+            lines += ["", to_markdown(f.report).replace("# pysecbook check:", "## File:", 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _lock_html(report: Any) -> str:
+    report = sanitized(report)
+    e = _html.escape
+    out = report.outcome
+    rows = "".join("<tr>" + "".join(
+        f"<td class=\"{e(cell.lower()) if cell in ('BLOCKED', 'REVIEW', 'PASS') else ''}\">"
+        f"{e(cell)}</td>" for cell in row) + "</tr>" for row in lock.rows(report, out))
+
+    def check_rows(checks: list[Any]) -> str:
+        return "".join(f"<tr><td>{e(c.id)}</td><td class=\"{e(c.status)}\">{SYMBOL[c.status]}"
+                       f"</td><td>{e(c.title)}</td><td>{e(c.summary)}<ul>"
+                       + "".join(f"<li>{e(x)}</li>" for x in c.details) + "</ul></td></tr>"
+                       for c in checks)
+
+    reasons = "".join(f"<li>{e(r)}</li>" for r in out.reasons)
+    files = "".join(f"<details><summary>{e(d.label)}: <code>{e(f.filename)}</code> "
+                    f"({e(f.hash_status)})</summary><table><tbody>{check_rows(f.report.checks)}"
+                    f"</tbody></table></details>" for d, f in lock.file_reports(report))
+    machine = machine_line(report)
+    head_cells = "".join(f"<th>{e(col)}</th>" for col in lock.ROW_COLUMNS)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pysecbook check: {e(report.source)}</title>
+<style>{_CSS}</style></head><body>
+<h1>pysecbook check: {e(report.source)}</h1>
+<p class="verdict {e(shown_verdict(report))}">{e(headline(report))}</p>
+{f'<p class="warn">{e(machine)}</p>' if machine else ''}
+<p>{e(next_step(report))}</p>
+<p>{e(lock.head(report))}. Generated {report.generated:%Y-%m-%d %H:%M} UTC.</p>
+<h2>Dependencies</h2>
+<table><thead><tr>{head_cells}</tr></thead><tbody>{rows}</tbody></table>
+<h2>{e(lock.title(report))}</h2>
+<table><tbody>{check_rows(report.lock_checks)}</tbody></table>
+{'<h2>Why</h2><ul>' + reasons + '</ul>' if reasons else ''}
+<h2>Files checked</h2>
+{files or '<p>None.</p>'}
 </body></html>
 """

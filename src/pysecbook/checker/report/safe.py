@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from pysecbook.checker.results import CheckOutcome, Report
 from pysecbook.checker.scan.model import Finding, Unscanned
@@ -46,8 +47,37 @@ def _check(c: CheckOutcome) -> CheckOutcome:
                                details=tuple(clean(d) for d in c.details))
 
 
-def sanitized(report: Report) -> Report:
-    """A copy of ``report`` in which every string that can come from the target is clean."""
+def _deep_clean(value: Any) -> Any:
+    """``value`` with every string in it cleaned; a dataclass field by field (so none is
+    forgotten), a single-target :class:`Report` through :func:`sanitized`."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, Report):
+        return _sanitized_report(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _deep_clean(getattr(value, f.name))
+                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_deep_clean(v) for v in value)
+    if isinstance(value, frozenset) and all(isinstance(v, str) for v in value):
+        return frozenset(clean(v) for v in value)
+    if isinstance(value, dict):
+        return {_deep_clean(k): _deep_clean(v) for k, v in value.items()}
+    return value
+
+
+def sanitized(report: Any) -> Any:
+    """A copy of ``report`` in which every string that can come from the target (or, for a
+    lock, from an index, a lock file or an archive) is clean: a single target's
+    :class:`Report`, or a :class:`~pysecbook.checker.index.outcome.LockReport` field by
+    field."""
+    if isinstance(report, Report):
+        return _sanitized_report(report)
+    return _deep_clean(report)
+
+
+def _sanitized_report(report: Report) -> Report:
     return dataclasses.replace(
         report,
         target_path=clean(report.target_path),

@@ -1,15 +1,18 @@
-"""The report for a terminal (a rich table) or a log (plain lines)."""
+"""The report for a terminal (a rich table) or a log (plain lines), for a single target or
+for packages fetched from an index."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pysecbook.checker.report import lock
 from pysecbook.checker.report.safe import sanitized
-from pysecbook.checker.report.verdict import headline, machine_line, next_step
+from pysecbook.checker.report.verdict import headline, machine_line, next_step, shown_verdict
 from pysecbook.checker.results import Report
 
 __all__ = ["SYMBOL", "to_text"]
@@ -29,8 +32,10 @@ def _head(report: Report) -> str:
             f"{report.nosec_count} '# nosec' honoured; {mode}")
 
 
-def to_text(report: Report, *, terminal: bool = False, width: int = 100) -> str:
+def to_text(report: Any, *, terminal: bool = False, width: int = 100) -> str:
     """A rich table when ``terminal`` is true, otherwise plain lines (for pipes and logs)."""
+    if not isinstance(report, Report):
+        return _lock_text(report, terminal=terminal, width=width + 10)
     report = sanitized(report)
     machine = machine_line(report)
     if terminal:
@@ -68,3 +73,57 @@ def to_text(report: Report, *, terminal: bool = False, width: int = 100) -> str:
         lines.append(machine)
     lines.append(next_step(report))
     return "\n".join(lines) + "\n"
+
+
+def _cell_style(cell: str) -> str:
+    return {"BLOCKED": "bold red", "REVIEW": "bold cyan", "PASS": "green"}.get(cell, "")
+
+
+def _lock_text(report: Any, *, terminal: bool, width: int) -> str:
+    """One row per dependency, the lock's own checks, the reasons; for one requirement, each
+    file's full checklist after it."""
+    report = sanitized(report)
+    out = report.outcome
+    rows = lock.rows(report, out)
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=width, highlight=False)
+    if terminal:
+        table = Table(title=Text(lock.head(report)))
+        for col in lock.ROW_COLUMNS:
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(cell, style=_cell_style(cell)) for cell in row))
+        console.print(table)
+        lines: list[str] = []
+    else:
+        lines = [lock.head(report), ""]
+        lines += [f"{r[0]}  {r[1]}  red flags {r[2]}  unscanned {r[3]}  hash: {r[4]}  {r[5]}"
+                  for r in rows]
+    lines += ["", lock.title(report) + ":"]
+    for c in report.lock_checks:
+        lines.append(f"  {c.id:<3} {c.level:<5} {SYMBOL[c.status]:<6} {c.title}: {c.summary}")
+        lines += [f"{'':18}- {x}" for x in c.details]
+    flags = lock.red_flags(report)
+    if flags:
+        lines += ["", "Red flags:"] + [
+            f"  {d.label} {name}/{f.path}:{f.line or '-'} {f.rule_id} [{f.severity}] {f.message}"
+            for d, name, f in flags]
+    lines += [f"Note: {n}" for n in report.notes]
+    if out.reasons:
+        lines += ["", "Why:"] + [f"  - {r}" for r in out.reasons]
+    machine = machine_line(report)
+    if terminal:
+        for line in lines:
+            console.print(Text(line))
+        console.print(Text(headline(report), style=VERDICT_STYLE[shown_verdict(report)]))
+        if machine:
+            console.print(Text(machine, style="bold yellow"))
+        console.print(Text(next_step(report)))
+        text = buf.getvalue()
+    else:
+        tail = [headline(report), *([machine] if machine else []), next_step(report)]
+        text = "\n".join([*lines, "", *tail]) + "\n"
+    if report.kind == "requirement":  # each file's full checklist
+        for _, f in lock.file_reports(report):
+            text += f"\n--- {f.filename} ---\n" + to_text(f.report, terminal=terminal)
+    return text

@@ -66,11 +66,16 @@ def scan(target: Target, *, jobs: int | None = None,
     a file over ``file_timeout`` seconds and anything left when ``deadline`` (a
     :func:`time.monotonic` value) passes are all unscanned, unlike with ``bandit`` itself,
     which exits 0 on them. ``own_project`` honours the target's ``# nosec`` comments (rule id
-    by rule id); otherwise they are reported. ``jobs`` defaults to the usable cores;
+    by rule id); otherwise they are reported, and so is a ``[tool.pysecbook]`` table the target
+    ships (never applied). ``jobs`` defaults to the usable cores;
     ``progress(done, total)`` is called as files complete. ``worker`` is the function each
     job runs through (a test may give another importable one).
     """
     outcome = ScanOutcome(findings=list(target.findings), unscanned=list(target.unscanned))
+    if not own_project:
+        from pysecbook.checker.config import refused_config_findings
+
+        outcome.findings.extend(refused_config_findings(target))
     files = target.files
     for f in files:
         if not is_python_source(f):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 #: Severity and confidence levels, lowest first (Bandit's scale, lower-cased).
 LEVELS = ("low", "medium", "high")
@@ -76,20 +78,31 @@ class Finding:
         }
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Target:
-    """What was read from the target, before any check ran."""
+    """What was read from the target, before any check ran: read-only data.
+
+    Built once by :func:`~pysecbook.checker.scan.targets.open_target` (its reader collects,
+    then hands over this frozen record); nothing after the reading adds to it. Two targets are
+    equal only if they are the same object, so a target can key a cache of what is derived
+    from it.
+    """
 
     kind: str  # "directory", "sdist", "wheel" or "installed"
     path: str  # as the user named it (a path, or the distribution name)
-    files: list[SourceFile] = field(default_factory=list)
-    unscanned: list[Unscanned] = field(default_factory=list)
+    files: tuple[SourceFile, ...] = ()
+    unscanned: tuple[Unscanned, ...] = ()
     #: Problems found while reading (a hostile archive member, a symlink escaping the tree).
-    findings: list[Finding] = field(default_factory=list)
-    #: For an installed distribution: its dist-info files (METADATA, RECORD, direct_url.json...).
-    dist_info: dict[str, bytes] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    #: For an installed distribution or a wheel: its dist-info files (METADATA, RECORD...).
+    dist_info: Mapping[str, bytes] = field(default_factory=dict)
     #: For a directory: the root on disk (used for git metadata); None for archives.
     root: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("files", "unscanned", "findings"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "dist_info", MappingProxyType(dict(self.dist_info)))
 
     def file(self, path: str) -> SourceFile | None:
         """The file at ``path`` (relative, POSIX), if the target has one."""

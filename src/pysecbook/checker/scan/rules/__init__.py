@@ -25,7 +25,7 @@ may be a test fixture. A rule is high only where a capability and an indicator m
 file or on one install-time path: a secret read and sent, a payload decoded and run, a
 start-up file written with nobody asking. A lone indicator gets the rule's ``lone`` severity,
 low or medium. Every rule reads the syntax tree the worker already built (one parse per file,
-:func:`~.facts.read_facts` walks it once) and text only where obfuscation defeats the tree.
+:func:`~.collector.read_facts` walks it once) and text only where obfuscation defeats the tree.
 
 Book page: ``book/checklist/anatomy``.
 """
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pysecbook.checker.scan.model import Finding
 from pysecbook.checker.scan.rules import exfiltration, execution, install, persistence, spyware
 from pysecbook.checker.scan.rules.common import Capabilities
-from pysecbook.checker.scan.rules.facts import read_facts
+from pysecbook.checker.scan.rules.collector import read_facts
 from pysecbook.checker.scan.rules.files import (
     lookalike_rules,
     native_kind,

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from pysecbook.checker.scan.model import Target, TargetError
-from pysecbook.checker.scan.targets.archives import decompressed, read_tar, read_zip, strip_sdist_prefix
+from pysecbook.checker.scan.targets.archives import decompressed, read_nested, read_tar, read_zip
 from pysecbook.checker.scan.targets.local import read_directory, read_installed
+from pysecbook.checker.scan.targets.members import strip_sdist_prefix
 from pysecbook.checker.scan.targets.reader import (
     MAX_DEPTH,
     MAX_FILE_SIZE,
@@ -36,10 +38,11 @@ from pysecbook.checker.scan.targets.reader import (
     Limits,
     Reader,
     Stop,
+    excluded,
 )
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_SIZE", "MAX_MEMBERS", "MAX_RATIO", "MAX_TOTAL_SIZE", "NESTED",
-           "RATIO_MIN_BYTES", "SDIST_SUFFIXES", "WHEEL_SUFFIX", "Limits", "open_target"]
+           "RATIO_MIN_BYTES", "SDIST_SUFFIXES", "WHEEL_SUFFIX", "Limits", "open_target", "without"]
 
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 WHEEL_SUFFIX = ".whl"
@@ -63,20 +66,31 @@ def open_target(spec: str, *, installed: bool = False, exclude: Sequence[str] = 
     limits = Limits(max_file_size, max_total_size, max_members, max_ratio, ratio_min_bytes,
                     max_depth)
     kind, read = _kind(spec, installed)
-    target = Target(kind=kind, path=spec,
-                    root=str(Path(spec).resolve()) if kind == "directory" else None)
-    reader = Reader(target, limits, exclude, deadline)
+    reader = Reader(kind, spec, limits, exclude, deadline,
+                    root=str(Path(spec).resolve()) if kind == "directory" else None,
+                    open_nested=read_nested)
     try:
         read(reader)
     except Stop as exc:
         reader.refuse(Path(spec).name if not installed else spec,
                       f"reading stopped: {exc}; the rest of the target was not read", blocks=True)
     if kind == "wheel":
-        for f in target.files:  # the wheel's metadata, as for an installed distribution
+        for f in reader.files:  # the wheel's metadata, as for an installed distribution
             top, _, rest = f.path.partition("/")
             if top.endswith(".dist-info") and rest and NESTED not in rest:
-                target.dist_info[rest] = f.data
-    return target
+                reader.dist_info[rest] = f.data
+    return reader.finish()
+
+
+def without(target: Target, exclude: Sequence[str]) -> Target:
+    """``target`` with the paths matching ``exclude`` left out, as if they had been excluded
+    while reading (for settings that can only be read from the target itself)."""
+    if not exclude:
+        return target
+    return replace(target,
+                   files=[f for f in target.files if not excluded(f.path, exclude)],
+                   unscanned=[u for u in target.unscanned if not excluded(u.path, exclude)],
+                   findings=[f for f in target.findings if not excluded(f.path, exclude)])
 
 
 def _read_tar_file(reader: Reader, path: Path, compression: str) -> None:

@@ -159,7 +159,7 @@ def _symlink(reader: Reader, rel: str, full: str, base: str) -> None:
                               "which is excluded or version-control data: an installer would "
                               "follow it to files a scan skips."))
         return
-    reader.target.findings.append(finding(
+    reader.findings.append(finding(
         "PSB-DIR-SYMLINK-HIDDEN", rel, f"A symlink to {target_rel}, a file the scan would not "
         "read there: it is scanned under the link's path.", lone=True))
     _read_file(reader, rel, resolved, None)
@@ -209,7 +209,6 @@ def record_entries(dist: metadata.Distribution) -> list[str] | None:
 
 def read_installed(reader: Reader, name: str) -> None:
     dist = installed_distribution(name)
-    target = reader.target
     site_dir = os.path.realpath(str(dist.locate_file("")))
     roots = _scheme_roots(site_dir)
     files = record_entries(dist)
@@ -231,7 +230,7 @@ def read_installed(reader: Reader, name: str) -> None:
         if parts and parts[0].endswith((".dist-info", ".egg-info")) and ".." not in parts:
             got = read_regular(full, reader.limits.max_file_size)
             if not isinstance(got, str):
-                target.dist_info["/".join(parts[1:])] = got[0]
+                reader.dist_info["/".join(parts[1:])] = got[0]
             continue
         if reader.skip(rel):
             continue
@@ -243,7 +242,7 @@ def read_installed(reader: Reader, name: str) -> None:
             continue
         _read_file(reader, rel, full, None)
     for extra in DIST_INFO_NAMES:
-        if extra not in target.dist_info:
+        if extra not in reader.dist_info:
             text = dist.read_text(extra)
             if text is not None:
-                target.dist_info[extra] = text.encode("utf-8")
+                reader.dist_info[extra] = text.encode("utf-8")

@@ -14,7 +14,7 @@ import fnmatch
 import io
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any
@@ -127,15 +127,32 @@ def archive_kind(path: str, data: bytes) -> str | None:
     return None
 
 
-class Reader:
-    """Collects files, refusals and findings while reading one target."""
+#: Opens an archive found inside the target: (reader, path, data, kind, depth).
+NestedOpener = Callable[["Reader", str, bytes, str, int], None]
 
-    def __init__(self, target: Target, limits: Limits, exclude: Sequence[str],
-                 deadline: float | None = None) -> None:
-        self.target = target
+
+class Reader:
+    """Collects files, refusals and findings while reading one target; :meth:`finish` hands
+    them over as a read-only :class:`~pysecbook.checker.scan.model.Target`.
+
+    ``open_nested`` opens an archive found inside the target
+    (:func:`pysecbook.checker.scan.targets.archives.read_nested`, given by
+    :func:`~pysecbook.checker.scan.targets.open_target`): the archive readers use the reader,
+    and the reader calls them only through this, so neither module imports the other.
+    """
+
+    def __init__(self, kind: str, path: str, limits: Limits, exclude: Sequence[str],
+                 deadline: float | None = None, *, root: str | None = None,
+                 open_nested: NestedOpener | None = None) -> None:
+        self.kind, self.path, self.root = kind, path, root
+        self.files: list[SourceFile] = []
+        self.unscanned: list[Unscanned] = []
+        self.findings: list[Finding] = []
+        self.dist_info: dict[str, bytes] = {}
         self.limits = limits
         self.exclude = tuple(exclude)
         self.deadline = deadline
+        self.open_nested = open_nested
         self.total = 0
         self.count = 0
         self.seen: set[str] = set()
@@ -143,13 +160,18 @@ class Reader:
         #: (path as reported, the member).
         self.links: list[tuple[str, Any]] = []
 
+    def finish(self) -> Target:
+        """What was read, as read-only data."""
+        return Target(kind=self.kind, path=self.path, files=self.files, unscanned=self.unscanned,
+                      findings=self.findings, dist_info=self.dist_info, root=self.root)
+
     def refuse(self, path: str, reason: str, finding: Finding | None = None, *,
                blocks: bool = False) -> None:
         """Record ``path`` as not scanned; ``blocks`` when what was not read may be anything
         (the reading of the target itself stopped), see :class:`Unscanned`."""
-        self.target.unscanned.append(Unscanned(path, reason, blocks))
+        self.unscanned.append(Unscanned(path, reason, blocks))
         if finding is not None:
-            self.target.findings.append(finding)
+            self.findings.append(finding)
 
     def skip(self, path: str) -> bool:
         """True if the user excluded this path, or it lies in version-control data."""
@@ -207,7 +229,7 @@ class Reader:
             self.refuse(path, f"file too large ({size if size is not None else 'over'} bytes, "
                         f"limit {self.limits.max_file_size}), and not a native executable")
             return
-        self.target.files.append(SourceFile(path=path, data=head, mtime=mtime, truncated=True))
+        self.files.append(SourceFile(path=path, data=head, mtime=mtime, truncated=True))
 
     def read_stream(self, path: str, stream: IO[bytes]) -> bytes | None:
         """Read at most the file size limit from ``stream``; None (and refused) if longer."""
@@ -227,7 +249,7 @@ class Reader:
         """Keep one file; an archive hidden in it, by name or by content, is opened too."""
         self.seen.add(path)
         self.total += len(data)
-        self.target.files.append(SourceFile(path=path, data=data, mtime=mtime))
+        self.files.append(SourceFile(path=path, data=data, mtime=mtime))
         kind = archive_kind(path, data)
         if kind is None:
             return
@@ -238,7 +260,8 @@ class Reader:
         elif depth >= self.limits.max_depth:
             self.refuse(path, f"archive nested more than {self.limits.max_depth} levels deep: "
                         "not opened", blocks=True)
+        elif self.open_nested is None:
+            self.refuse(path, "an archive inside the target, not opened: its contents are not "
+                        "scanned", blocks=True)
         else:
-            from pysecbook.checker.scan.targets.archives import read_nested
-
-            read_nested(self, path, data, kind, depth + 1)
+            self.open_nested(self, path, data, kind, depth + 1)
