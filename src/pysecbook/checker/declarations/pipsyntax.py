@@ -26,6 +26,7 @@ import codecs
 import optparse
 import re
 import shlex
+import threading
 from dataclasses import dataclass, field
 
 __all__ = ["LineError", "LineOptions", "STRONG_HASHES", "decode_like_pip", "logical_lines",
@@ -144,12 +145,20 @@ class _Parser(optparse.OptionParser):
         raise LineError(msg)
 
 
+_LOCAL = threading.local()
+
+
 def _parser() -> _Parser:
-    parser = _Parser(add_help_option=False)
-    for dest, names in _VALUED.items():
-        parser.add_option(*names, dest=dest, action="append")
-    for dest, names in _FLAGS.items():
-        parser.add_option(*names, dest=dest, action="store_true")
+    """This thread's parser (building one costs more than parsing a line with it; each
+    parse starts from fresh default values)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _Parser(add_help_option=False)
+        for dest, names in _VALUED.items():
+            parser.add_option(*names, dest=dest, action="append")
+        for dest, names in _FLAGS.items():
+            parser.add_option(*names, dest=dest, action="store_true")
+        _LOCAL.parser = parser
     return parser
 
 
@@ -167,12 +176,15 @@ def _split(line: str) -> tuple[str, str]:
 def parse_line(line: str) -> tuple[str, LineOptions]:
     """(requirement as written, or ""; the line's options), or :class:`LineError`."""
     args, rest = _split(line)
+    options = LineOptions()
+    if not rest:
+        return args.strip(), options
     try:
         words = shlex.split(rest)
     except ValueError as exc:
         raise LineError(f"cannot split the options {rest!r} ({exc})") from None
-    values, _ = _parser().parse_args(words)
-    options = LineOptions()
+    parser = _parser()
+    values, _ = parser.parse_args(words, parser.get_default_values())
     for dest in _VALUED:
         if getattr(values, dest, None):
             options.values[dest] = list(getattr(values, dest))
