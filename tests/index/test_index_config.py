@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pysecbook.checker.index import IndexSetting, pip_index_config
+from pysecbook.checker.index import IndexOption, pip_index_config
 from pysecbook.checker.index.config import pip_config_files
 from pysecbook.checker.index.simple import IndexUnavailable
 
@@ -59,14 +59,14 @@ def test_pip_config_file_devnull_reads_no_file_and_an_existing_one_replaces_the_
 
 
 def test_a_requirements_files_options_come_last_as_in_pip() -> None:
-    settings = [IndexSetting("index-url", "https://file.invalid/simple", "req.txt:1"),
-                IndexSetting("extra-index-url", "https://more.invalid/simple", "req.txt:2")]
+    settings = [IndexOption("index-url", "https://file.invalid/simple", "req.txt:1"),
+                IndexOption("extra-index-url", "https://more.invalid/simple", "req.txt:2")]
     config = pip_index_config("https://cli.invalid/simple", environ={}, config_files=(),
                               file_settings=settings)
     assert (config.index_url, config.origin) == ("https://file.invalid/simple/", "req.txt:1")
     assert config.extra_index_urls == ["https://more.invalid/simple"]
     config = pip_index_config(environ={}, config_files=(),
-                              file_settings=[IndexSetting("no-index", "true", "req.txt:3")])
+                              file_settings=[IndexOption("no-index", "true", "req.txt:3")])
     assert config.no_index
 
 

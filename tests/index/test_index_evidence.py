@@ -10,7 +10,7 @@ import pytest
 from hermetic import TODAY
 
 from pysecbook.checker.checklist import CheckContext, get_check, index_evidence
-from pysecbook.checker.index import IndexSetting, LockEntry, isolated, pip_index_config
+from pysecbook.checker.index import IndexOption, LockEntry, isolated, pip_index_config
 from pysecbook.checker.index.facts import IndexFacts
 from pysecbook.checker.scan.model import SourceFile, Target
 
@@ -61,6 +61,6 @@ def test_lock_m1_both_ways() -> None:
     assert (result.status, result.details) == ("fail", (
         "pylock.toml:packages[1]: demo was locked from another index, https://other.invalid/simple",))
     extra = pip_index_config(environ={}, config_files=(), file_settings=[
-        IndexSetting("find-links", "/srv/wheels", "requirements.txt:1")])
+        IndexOption("find-links", "/srv/wheels", "requirements.txt:1")])
     assert index_evidence.lock_m1(extra, entries).details == (
         "requirements.txt:1: --find-links /srv/wheels: a source outside the index",)

@@ -97,3 +97,38 @@ vcs = {{ type = "git", url = "https://example.invalid/x.git", commit-id = "abc" 
     path.write_text('lock-version = "2.0"\n', encoding="utf-8")
     with pytest.raises(LockError, match="lock-version 2.0"):
         read_lock(path)
+
+
+# ------------------------------------------------------------------ pip's rules, from the one reader
+
+def test_a_coding_comment_is_honoured_as_pip_honours_it(tmp_path: Path) -> None:
+    """The lock reader used to know byte-order marks only; pip reads a ``coding:`` comment on
+    the first two lines too, and so does the one reader."""
+    (tmp_path / "latin.txt").write_bytes("# -*- coding: latin-1 -*-\ncafe-tools==1.0  # caf\u00e9\n"
+                                         .encode("latin-1"))
+    [entry] = read_lock(tmp_path / "latin.txt").entries
+    assert (entry.name, entry.pinned) == ("cafe-tools", True)
+
+
+def test_several_options_on_one_line_all_count(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "-i https://mirror.invalid/simple --extra-index-url=https://extra.invalid/simple\n"
+        "--no-index\n", encoding="utf-8")
+    lock = read_lock(tmp_path / "requirements.txt")
+    assert [(s.option, s.value, s.where) for s in lock.settings] == [
+        ("index-url", "https://mirror.invalid/simple", f"{tmp_path / 'requirements.txt'}:1"),
+        ("extra-index-url", "https://extra.invalid/simple", f"{tmp_path / 'requirements.txt'}:1"),
+        ("no-index", "true", f"{tmp_path / 'requirements.txt'}:2")]
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ("--frobnicate", "no such option: --frobnicate"),
+    (f"demo==1.0 --hash=SHA256:{H1}", "allowed hash algorithms"),
+    ("-r", "requires 1 argument"),
+])
+def test_a_line_pip_refuses_makes_the_lock_unreadable(tmp_path: Path, line: str, why: str) -> None:
+    """pip refuses the whole file; the lock reader used to skip an unknown option in silence."""
+    (tmp_path / "requirements.txt").write_text(f"demo==1.0\n{line}\n", encoding="utf-8")
+    with pytest.raises(LockError, match=why) as raised:
+        read_lock(tmp_path / "requirements.txt")
+    assert str(raised.value).startswith(f"{tmp_path / 'requirements.txt'}:2: pip refuses this line")

@@ -31,3 +31,11 @@ def test_sample_lock_is_affected() -> None:
 def test_pip_audit_offline_strict_fails() -> None:
     run = deps.run_pip_audit(strict=True)
     assert run.completed.returncode != 0 or run.completed.timed_out
+
+
+def test_parse_pins_reads_the_file_as_pip_does() -> None:
+    """The checker's requirements reader and its one notion of a pin: ``==1.*`` is a range,
+    ``===`` is exact, a ``#`` inside a word is no comment, a comment line ends a continuation."""
+    text = ("rich==13.*\nidna===3.10\nattrs==24.1#no-comment\n"
+            "jinja2==3.1.4 \\\n# a comment \\\n    --hash=sha256:00\n")
+    assert deps.parse_pins(text) == {"idna": "3.10", "jinja2": "3.1.4"}

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from pysecbook.checker.checklist import get_check
+from pysecbook.checker.declarations import declarations
 from pysecbook.checker.scan.model import Finding, Target
 from pysecbook.checker.scan.rules import finding
 
-__all__ = ["Config", "ConfigError", "is_own_project", "load_config_file", "read_config",
-           "refused_config_findings"]
+__all__ = ["Config", "ConfigError", "config_of", "is_own_project", "load_config_file",
+           "read_config", "refused_config_findings", "target_config"]
 
 
 class ConfigError(Exception):
@@ -111,10 +112,22 @@ def read_config(pyproject: bytes | None, where: str = "pyproject.toml") -> Confi
         data = _load(pyproject, where)
     except ConfigError:
         return Config()  # an unreadable pyproject is the checks' business, not the config's
-    tool = data.get("tool")
+    return config_of(data, where)
+
+
+def config_of(pyproject: dict[str, Any], where: str = "pyproject.toml") -> Config:
+    """The ``[tool.pysecbook]`` table of ``pyproject.toml`` already read as data."""
+    tool = pyproject.get("tool")
     if not isinstance(tool, dict) or "pysecbook" not in tool:
         return Config()
-    return parse_table(_table(data, where), f"{where} [tool.pysecbook]")
+    return parse_table(_table(pyproject, where), f"{where} [tool.pysecbook]")
+
+
+def target_config(target: Target) -> Config:
+    """The ``[tool.pysecbook]`` table of the target's ``pyproject.toml``, from the one reading
+    of it (:func:`~pysecbook.checker.declarations.declarations`); empty if none, or if the
+    file is not UTF-8 TOML."""
+    return config_of(declarations(target).pyproject)
 
 
 def load_config_file(path: str) -> Config:
@@ -152,11 +165,8 @@ def own_config(directory: str) -> Config:
 
 def refused_config_findings(target: Target) -> list[Finding]:
     """What the target's own ``[tool.pysecbook]`` asks for, as findings: it is not applied."""
-    pyproject = target.file("pyproject.toml")
-    if pyproject is None:
-        return []
     try:
-        asked = read_config(pyproject.data)
+        asked = target_config(target)
     except ConfigError as exc:
         return [finding("PSB-TRUST-CONFIG", "pyproject.toml", None,
                         f"the target ships an invalid [tool.pysecbook] table, which is ignored ({exc})",

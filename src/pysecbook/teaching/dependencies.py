@@ -14,10 +14,11 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata, resources
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
+from pysecbook.checker.declarations import TargetFiles, is_pinned, read_requirements
 from pysecbook.teaching.sandbox import Completed, last_line, offline_env, private_tmpdir, run_python
 
 #: A lock file as an old project might have it: exact pins, two of them out of date.
@@ -72,24 +73,28 @@ def load_advisories() -> list[Advisory]:
 
 
 def parse_pins(text: str) -> dict[str, str]:
-    """``name==version`` lines of a requirements file, as ``{canonical name: version}``.
+    """The exact pins (``name==version``) of a requirements file, as ``{canonical name: version}``.
 
-    Lines that are not exact pins are skipped: an unpinned requirement cannot be checked
-    against an advisory without resolving it first.
+    The file is read as pip reads it (comments, continuations, ``--hash`` options), by the
+    checker's requirements reader. Lines that are not exact pins are skipped, and so are
+    includes (``-r other.txt``: only this text is read) and lines pip would refuse: an
+    unpinned requirement cannot be checked against an advisory without resolving it first.
     """
+    reading = read_requirements(TargetFiles.of({"requirements.txt": text.encode("utf-8")}),
+                                TargetFiles.source("requirements.txt"))
     pins: dict[str, str] = {}
-    for line in text.splitlines():
-        # Drop comments, per-requirement options (--hash=...) and line continuations.
-        line = line.split("#", 1)[0].split(" --", 1)[0].strip().rstrip("\\").strip()
-        if not line or line.startswith("-"):
-            continue
+    for line in reading.requirements:
         try:
-            req = Requirement(line)
+            req = line.parse()
         except InvalidRequirement:
             continue
-        exact = [s.version for s in req.specifier if s.operator == "=="]
-        if len(exact) == 1:
-            pins[canonicalize_name(req.name)] = exact[0]
+        if is_pinned(req):
+            version = next(iter(req.specifier)).version
+            try:
+                Version(version)
+            except InvalidVersion:
+                continue  # "===" with a version no advisory can be compared with
+            pins[canonicalize_name(req.name)] = version
     return pins
 
 

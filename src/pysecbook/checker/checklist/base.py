@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from pysecbook.checker.checklist.environment import RuntimeEnvironment, detect_environment
-from pysecbook.checker.scan.targets.project import ProjectInfo, project_info
+from pysecbook.checker.declarations import ProjectInfo, declarations
 from pysecbook.checker.scan.model import LEVELS, Finding, ScanOutcome, Target, Unscanned
 
 STATUSES = ("pass", "fail", "warn", "manual", "skip", "error")
@@ -85,7 +85,9 @@ class CheckContext:
 
     @functools.cached_property
     def project(self) -> ProjectInfo:
-        return project_info(self.target, self.outcome.setup_kwargs)
+        """What the target declares: its manifests, read once per target, and the literal
+        ``setup()`` arguments the scan's workers read from ``setup.py``."""
+        return declarations(self.target).project(self.outcome.setup_kwargs)
 
     @functools.cached_property
     def findings(self) -> list[Finding]:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from pysecbook.checker.checklist.base import CheckContext, CheckResult
 
 if TYPE_CHECKING:
-    from pysecbook.checker.index.config import IndexConfig, IndexSetting
+    from pysecbook.checker.declarations import IndexOption
+    from pysecbook.checker.index.config import IndexConfig
     from pysecbook.checker.index.lockfile import LockEntry
 
 __all__ = ["NEW_PROJECT_DAYS", "c4", "lock_m1", "lock_m4", "m1", "m1_result", "m7",
@@ -26,29 +27,29 @@ __all__ = ["NEW_PROJECT_DAYS", "c4", "lock_m1", "lock_m4", "m1", "m1_result", "m
 NEW_PROJECT_DAYS = 90
 
 
-def source_findings(extra: Iterable[IndexSetting], index_url: str, index_origin: str,
+def source_findings(extra: Iterable[IndexOption], index_url: str, index_origin: str,
                     index_is_default: bool) -> tuple[list[str], list[str]]:
     """(failures, warnings) about where pip would take packages from, for M1."""
     bad, odd = [], []
     for s in extra:
         if s.option == "extra-index-url":
-            bad.append(f"{s.origin}: extra index {s.value}: pip gathers candidates from every "
+            bad.append(f"{s.where}: extra index {s.value}: pip gathers candidates from every "
                        "index and takes the highest version (dependency confusion)")
         elif s.option in ("find-links", "trusted-host"):
-            bad.append(f"{s.origin}: --{s.option} {s.value}: a source outside the index")
+            bad.append(f"{s.where}: --{s.option} {s.value}: a source outside the index")
     if not index_is_default:
         odd.append(f"checked against {index_url} ({index_origin}), not PyPI: make sure it is a "
                    "mirror you trust")
     return bad, odd
 
 
-def _split_sources(extra: Iterable[IndexSetting]) -> tuple[list[IndexSetting], list[IndexSetting]]:
+def _split_sources(extra: Iterable[IndexOption]) -> tuple[list[IndexOption], list[IndexOption]]:
     """(the checked files' own sources, this machine's pip settings)."""
     extra = list(extra)
     return [s for s in extra if not s.machine], [s for s in extra if s.machine]
 
 
-def machine_sources(extra: Iterable[IndexSetting]) -> list[str]:
+def machine_sources(extra: Iterable[IndexOption]) -> list[str]:
     """M1's failures that come from this machine's pip settings: evidence about where pip
     would install from here, never against the package being checked."""
     bad, _ = source_findings(_split_sources(extra)[1], "", "", True)

@@ -13,8 +13,8 @@ from pysecbook.checker.checklist import index_evidence
 from pysecbook.checker.checklist.base import Check, CheckContext, CheckResult
 from pysecbook.checker.checklist.ci_evidence import ci_files, scanner_invocations
 from pysecbook.checker.checklist.licences import classify_license, identify_text
+from pysecbook.checker.declarations import local_path_inside
 from pysecbook.checker.scan.model import LEVELS
-from pysecbook.checker.scan.targets.project import local_path_inside
 
 __all__ = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "classify_license",
            "project_repository"]

@@ -16,12 +16,12 @@ Nothing fetched is built, installed, imported or run. Book page:
 
 from __future__ import annotations
 
-from pysecbook.checker.index.config import IndexConfig, IndexSetting, isolated, pip_index_config
+from pysecbook.checker.index.config import IndexConfig, IndexOption, isolated, pip_index_config
 from pysecbook.checker.index.dependencies import Options, check_lock, check_requirement
 from pysecbook.checker.index.lockfile import Lock, LockEntry, LockError, is_pylock, read_locks
 from pysecbook.checker.index.outcome import DependencyCheck, FileCheck, LockReport, aggregate
 from pysecbook.checker.index.simple import Settings
 
-__all__ = ["DependencyCheck", "FileCheck", "IndexConfig", "IndexSetting", "Lock", "LockEntry",
+__all__ = ["DependencyCheck", "FileCheck", "IndexConfig", "IndexOption", "Lock", "LockEntry",
            "LockError", "LockReport", "Options", "Settings", "aggregate", "check_lock",
            "check_requirement", "is_pylock", "isolated", "pip_index_config", "read_locks"]

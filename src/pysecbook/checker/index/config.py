@@ -24,22 +24,13 @@ from dataclasses import dataclass, field
 import platformdirs
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
-__all__ = ["IndexConfig", "IndexSetting", "isolated", "pip_config_files", "pip_index_config"]
+from pysecbook.checker.declarations import IndexOption
+
+__all__ = ["IndexConfig", "IndexOption", "isolated", "pip_config_files", "pip_index_config"]
 
 CONFIG_NAME = "pip.ini" if sys.platform == "win32" else "pip.conf"
 #: Sections pip reads for ``pip install``, later ones overriding earlier ones.
 SECTIONS = ("global", "install")
-
-
-@dataclass(frozen=True)
-class IndexSetting:
-    """One index-related setting and where it came from (a file, a variable, an option)."""
-
-    option: str  # "index-url", "extra-index-url", "find-links", "no-index"
-    value: str
-    origin: str
-    #: From this machine's pip configuration or environment, not from a file being checked.
-    machine: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,7 +39,7 @@ class IndexConfig:
 
     index_url: str = PYPI_SIMPLE_ENDPOINT
     origin: str = "pip's default (PyPI)"
-    extra: tuple[IndexSetting, ...] = ()
+    extra: tuple[IndexOption, ...] = ()
     no_index: bool = False
     #: Configuration files read, for the report ("where did this setting come from?").
     files_read: tuple[str, ...] = field(default=(), compare=False)
@@ -103,7 +94,7 @@ def _truthy(value: str) -> bool:
 
 def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str] | None = None,
                      config_files: Sequence[str] | None = None,
-                     file_settings: Sequence[IndexSetting] = ()) -> IndexConfig:
+                     file_settings: Sequence[IndexOption] = ()) -> IndexConfig:
     """The index pip would use for ``pip install`` here, and every extra source it would add.
 
     ``index_url`` is ``--index-url`` from the command line (it wins over everything).
@@ -116,7 +107,7 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
     env = os.environ if environ is None else environ
     files = pip_config_files(env) if config_files is None else list(config_files)
     chosen: tuple[str, str] | None = None
-    sources: dict[tuple[str, str], IndexSetting] = {}
+    sources: dict[tuple[str, str], IndexOption] = {}
     no_index = False
     read: list[str] = []
     for path in files:
@@ -128,7 +119,7 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
         except (OSError, UnicodeDecodeError, configparser.Error):
             continue  # pip ignores a missing file; an unreadable one gives no setting either
         read.append(path)
-        file_extra: dict[str, IndexSetting] = {}
+        file_extra: dict[str, IndexOption] = {}
         for section in SECTIONS:
             if not parser.has_section(section):
                 continue
@@ -141,7 +132,7 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
                     for key in [k for k in file_extra if k.startswith(option + "\0")]:
                         del file_extra[key]
                     for value in _split(items[option]):
-                        file_extra[f"{option}\0{value}"] = IndexSetting(option, value, origin,
+                        file_extra[f"{option}\0{value}"] = IndexOption(option, value, origin,
                                                                          machine=True)
             if "no-index" in items:
                 no_index = _truthy(items["no-index"])
@@ -160,12 +151,12 @@ def pip_index_config(index_url: str | None = None, *, environ: Mapping[str, str]
             no_index = _truthy(value)
         else:
             for v in _split(value):
-                sources[(option, v)] = IndexSetting(option, v, origin, machine=True)
+                sources[(option, v)] = IndexOption(option, v, origin, machine=True)
     if index_url:
         chosen = (index_url, "--index-url")
     for setting in file_settings:
         if setting.option == "index-url":
-            chosen = (setting.value, setting.origin)
+            chosen = (setting.value, setting.where)
         elif setting.option == "no-index":
             no_index = True
         else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pysecbook.checker.index.config import IndexSetting
+from pysecbook.checker.declarations import IndexOption
 from pysecbook.checker.index.provenance import ProvenanceClaim
 from pysecbook.checker.index.release import IndexFile
 
@@ -38,7 +38,7 @@ class IndexFacts:
     first_upload: datetime | None = None
     last_upload: datetime | None = None
     #: Every other source pip would take packages from here (never merged into the lookup).
-    extra_sources: tuple[IndexSetting, ...] = ()
+    extra_sources: tuple[IndexOption, ...] = ()
     #: Other indexes that also serve a project of this name (a shadowed name).
     also_on: tuple[str, ...] = ()
     #: The project is not on the default index: it was found only on ``index_url``, an extra.
@@ -83,7 +83,7 @@ class IndexFacts:
             "files": [{"filename": f.filename, "sha256": f.sha256, "size": f.size,
                        "upload_time": when(f.upload_time), "yanked": f.yanked,
                        "checked": f.filename in self.checked} for f in self.release_files],
-            "extra_sources": [{"option": s.option, "value": s.value, "origin": s.origin}
+            "extra_sources": [{"option": s.option, "value": s.value, "origin": s.where}
                               for s in self.extra_sources],
             "also_on": list(self.also_on), "only_on_extra": self.only_on_extra,
             "unasked": list(self.unasked),

@@ -2,19 +2,17 @@
 
 Nothing is resolved here and nothing is run: each line or ``[[packages]]`` entry becomes a
 :class:`LockEntry` (the requirement, its hashes, where it was written), and each
-index option (``--index-url``, ``--extra-index-url``, ``--find-links``, ``--trusted-host``)
-becomes an :class:`~pysecbook.checker.index.config.IndexSetting`, because pip obeys those
-options as if they were given on its command line. As pip does, the encoding of a
-requirements file is read from its byte-order mark (UTF-8, UTF-16, UTF-32), UTF-8 otherwise.
-A requirement whose environment marker excludes this interpreter is kept, marked skipped.
-Book page: ``book/checklist/before-install``.
+index option (``--index-url``, ``--extra-index-url``, ``--find-links``, ``--trusted-host``,
+``--no-index``) becomes an :class:`~pysecbook.checker.declarations.IndexOption`, because pip
+obeys those options as if they were given on its command line. A requirements file is read by
+the checker's one requirements reader (:mod:`pysecbook.checker.declarations.requirements`), with
+pip's rules for lines, options, includes and encodings; a line pip would refuse makes the
+lock unreadable, as it makes pip refuse it. A requirement whose environment marker excludes
+this interpreter is kept, marked skipped. Book page: ``book/checklist/before-install``.
 """
 
 from __future__ import annotations
 
-import codecs
-import re
-import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,21 +20,18 @@ from pathlib import Path
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 
-from pysecbook.checker.index.config import IndexSetting
+from pysecbook.checker.declarations import (
+    DiskFiles,
+    IndexOption,
+    Unreadable,
+    decode_like_pip,
+    is_pinned,
+    read_requirements,
+)
 
 __all__ = ["Lock", "LockEntry", "LockError", "is_pylock", "read_lock", "read_locks"]
 
-#: Most files one ``-r`` chain may include (a loop or a bomb of includes stops here).
-MAX_INCLUDES = 100
 MAX_LOCK_SIZE = 32 * 2**20
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
-_INDEX_OPTIONS = {"-i": "index-url", "--index-url": "index-url",
-                  "--extra-index-url": "extra-index-url",  # nosec PSB802 - parsed to report it (M1)
-                  "-f": "find-links",
-                  "--find-links": "find-links", "--trusted-host": "trusted-host"}
-_HASH = re.compile(r"--hash[= ]\s*(\w+):([0-9a-fA-F]+)")
 
 
 class LockError(Exception):
@@ -69,7 +64,7 @@ class Lock:
     """Every entry and every index option of one or more lock files."""
 
     entries: list[LockEntry] = field(default_factory=list)
-    settings: list[IndexSetting] = field(default_factory=list)
+    settings: list[IndexOption] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -86,46 +81,11 @@ def is_pylock(path: str | Path) -> bool:
     return name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml"))
 
 
-def _decode(data: bytes, path: str) -> str:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding)
+def _read_bytes(path: Path, display: str) -> bytes:
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LockError(f"{path}: not UTF-8 and no byte-order mark ({exc.reason})") from None
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_LOCK_SIZE:
-            raise LockError(f"{path}: larger than {MAX_LOCK_SIZE} bytes")
-        return path.read_bytes()
-    except OSError as exc:
-        raise LockError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    lines, buf, start = [], "", 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not buf:
-            start = number
-        line = re.sub(r"(^|\s)#.*$", "", raw)
-        if line.endswith("\\"):
-            buf += line[:-1] + " "
-            continue
-        buf += line
-        if buf.strip():
-            lines.append((start, buf.strip()))
-        buf = ""
-    if buf.strip():
-        lines.append((start, buf.strip()))
-    return lines
-
-
-def _pinned(req: Requirement) -> bool:
-    specs = list(req.specifier)
-    return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
+        return DiskFiles(MAX_LOCK_SIZE).read(DiskFiles.source(path, display))
+    except Unreadable as exc:
+        raise LockError(f"{display}: {exc}") from None
 
 
 def _entry(text: str, origin: str, hashes: frozenset[str], index: str | None = None) -> LockEntry:
@@ -138,55 +98,44 @@ def _entry(text: str, origin: str, hashes: frozenset[str], index: str | None = N
     skipped = None
     if req.marker is not None and not req.marker.evaluate():
         skipped = f"marker {req.marker} excludes this interpreter"
-    return LockEntry(str(req), origin, req.name, hashes, _pinned(req), skipped=skipped, index=index)
+    return LockEntry(str(req), origin, req.name, hashes, is_pinned(req), skipped=skipped, index=index)
 
 
-def _requirements(path: Path, lock: Lock, seen: set[Path], display: str) -> None:
-    real = path.resolve()
-    if real in seen:
-        lock.notes.append(f"{display}: included twice (a -r loop?), read once")
-        return
-    if len(seen) >= MAX_INCLUDES:
-        raise LockError(f"{display}: more than {MAX_INCLUDES} files included with -r")
-    seen.add(real)
-    lock.files.append(display)
-    text = _decode(_read_bytes(path), display)
-    for number, line in _logical_lines(text):
-        origin = f"{display}:{number}"
-        if line.startswith("-"):
-            try:
-                words = shlex.split(line)
-            except ValueError:
-                words = line.split()
-            option, _, inline = words[0].partition("=")
-            value = inline or (words[1] if len(words) > 1 else "")
-            if option in ("-r", "--requirement", "-c", "--constraint"):
-                if not value:
-                    raise LockError(f"{origin}: {option} needs a file name")
-                if option in ("-c", "--constraint"):
-                    lock.notes.append(f"{origin}: constraints file {value} not checked (it "
-                                      "installs nothing by itself)")
-                    continue
-                if "://" in value:
-                    raise LockError(f"{origin}: -r {value}: remote requirements files are not read")
-                _requirements(path.parent / value, lock, seen, str(Path(display).parent / value))
-            elif option in _INDEX_OPTIONS:
-                lock.settings.append(IndexSetting(_INDEX_OPTIONS[option], value, origin))
-            elif option == "--no-index":
-                lock.settings.append(IndexSetting("no-index", "true", origin))
-            elif option in ("-e", "--editable"):
-                lock.entries.append(LockEntry(value or line, origin,
-                                              error="an editable install, not from an index"))
+def _requirements(path: Path, display: str) -> Lock:
+    """A requirements file and the files it includes, each read once; a line pip refuses,
+    an include that cannot be read and too many files
+    (:data:`~pysecbook.checker.declarations.MAX_INCLUDES`) are errors."""
+    reading = read_requirements(DiskFiles(MAX_LOCK_SIZE), DiskFiles.source(path, display))
+    for problem in reading.problems:
+        if problem.kind in ("loop", "repeated"):
             continue
-        hashes = frozenset(d.lower() for algo, d in _HASH.findall(line) if algo.lower() == "sha256")
-        requirement = re.split(r"\s--", line, maxsplit=1)[0].strip()
-        lock.entries.append(_entry(requirement, origin, hashes))
+        where = problem.path if problem.kind in ("unreadable", "missing") else \
+            f"{problem.origin}:{problem.line}" if problem.line is not None else problem.path
+        raise LockError(f"{where}: {problem.message}")
+    for inc in reading.includes:
+        if inc.why is not None and not inc.constraint:
+            raise LockError(f"{inc.origin}:{inc.line}: -r {inc.ref}: {inc.why}")
+    lock = Lock(files=list(reading.files), settings=list(reading.options))
+    lock.notes += [f"{p.path}: {p.message}" for p in reading.problems if p.kind in ("loop", "repeated")]
+    lock.notes += [f"{inc.origin}:{inc.line}: constraints file {inc.ref} not checked (it installs "
+                   "nothing by itself)" for inc in reading.includes if inc.constraint]
+    for req in reading.requirements:
+        origin = f"{req.origin}:{req.line}"
+        if req.editable:
+            lock.entries.append(LockEntry(req.text, origin, error="an editable install, not from an index"))
+            continue
+        hashes = frozenset(h.partition(":")[2].lower() for h in req.hashes if h.startswith("sha256:"))
+        lock.entries.append(_entry(req.text, origin, hashes))
+    return lock
 
 
 def _pylock(path: Path, display: str) -> Lock:
     lock = Lock(files=[display])
     try:
-        data = tomllib.loads(_decode(_read_bytes(path), display))
+        text, why = decode_like_pip(_read_bytes(path, display), coding=False)
+        if text is None:
+            raise LockError(f"{display}: {why}")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LockError(f"{display}: not valid TOML ({exc})") from None
     version = str(data.get("lock-version", ""))
@@ -231,9 +180,7 @@ def read_lock(path: str | Path) -> Lock:
         raise LockError(f"{path}: no such file")
     if is_pylock(p):
         return _pylock(p, str(path))
-    lock = Lock()
-    _requirements(p, lock, set(), str(path))
-    return lock
+    return _requirements(p, str(path))
 
 
 def read_locks(paths: list[str]) -> Lock:

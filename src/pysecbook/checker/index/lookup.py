@@ -78,7 +78,7 @@ def find_release(req: Requirement, config: IndexConfig, *, http: requests.Sessio
     versions = page.versions or sorted({f.version for f in files if f.version}, key=Version)
     facts = IndexFacts(
         index_url=index_url, index_origin=config.origin if not only_extra else
-        next((s.origin for s in config.extra if s.value.rstrip("/") + "/" == index_url), "extra index"),
+        next((s.where for s in config.extra if s.value.rstrip("/") + "/" == index_url), "extra index"),
         index_is_default=config.is_default and not only_extra, project=req.name,
         version=version, release_files=release, versions=tuple(versions),
         first_upload=min(times) if times else None, last_upload=max(times) if times else None,

@@ -247,7 +247,7 @@ class LockReport:
             "verdict": out.verdict, "exit_code": out.exit_code, "reasons": list(out.reasons),
             "machine": [c.as_dict() for c in out.machine],
             "index": {"url": self.config.index_url, "origin": self.config.origin,
-                      "extra_sources": [{"option": s.option, "value": s.value, "origin": s.origin}
+                      "extra_sources": [{"option": s.option, "value": s.value, "origin": s.where}
                                         for s in self.config.extra],
                       "config_files": list(self.config.files_read), "offline": self.offline},
             "lock_checks": [c.as_dict() for c in self.lock_checks],

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pysecbook.checker.declarations import declarations
 from pysecbook.checker.scan import rules
 from pysecbook.checker.scan.filescan import BytecodeJob, FileResult, SourceJob, check_bytecode, scan_source
 from pysecbook.checker.scan.model import (
@@ -32,7 +33,6 @@ from pysecbook.checker.scan.plan import install_time_paths, is_python_source, pl
 from pysecbook.checker.scan.rules.files import starts_with_the_interpreter
 from pysecbook.checker.scan.pool import FILE_TIMEOUT, Failed, cpu_count, run_tasks
 from pysecbook.checker.scan.targets import open_target
-from pysecbook.checker.scan.targets.project import project_info
 from pysecbook.checker.scan.targets.git import HeadCommit, head_commit
 
 __all__ = ["FILE_TIMEOUT", "LEVELS", "Finding", "ScanOutcome", "SourceFile", "Target",
@@ -128,7 +128,7 @@ def scan(target: Target, *, jobs: int | None = None,
                   file_timeout=min(file_timeout, 30.0), deadline=deadline)
     # Metadata heuristics and cross-file correlation: on data, in this process.
     outcome.findings.extend(rules.metadata.scan_metadata(
-        target, project_info(target, outcome.setup_kwargs), outcome.findings, outcome.imports,
+        target, declarations(target).project(outcome.setup_kwargs), outcome.findings, outcome.imports,
         outcome.capabilities, early))
     outcome.findings.sort(key=lambda f: (f.path, f.line or 0, f.rule_id))
     outcome.unscanned.sort(key=lambda u: u.path)

@@ -10,7 +10,8 @@ Every file an installer or interpreter could run gets a job: Python sources (``.
 - ``hatch_build.py`` (Hatch's custom build hook, or the file its ``path`` names);
 - ``pdm_build.py`` (PDM's build hook) and the script of ``[tool.poetry.build]``.
 
-The plan reads only ``pyproject.toml`` (as TOML data, never run). Book page:
+The plan reads only ``pyproject.toml`` (as TOML data, never run, parsed once per target by
+:func:`~pysecbook.checker.declarations.declarations`). Book page:
 ``book/checklist/must`` (check M2).
 """
 
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from collections.abc import Iterable
 from typing import Any
 
+from pysecbook.checker.declarations import declarations
 from pysecbook.checker.scan.filescan import BytecodeJob, SourceJob
 from pysecbook.checker.scan.model import SourceFile, Target
 
@@ -65,13 +66,7 @@ def install_time_paths(target: Target, *, unread: Iterable[str] = ()) -> set[str
         return set()  # an installer copies a wheel's files; its .pth files are judged apart
     paths = {f.path for f in target.files} | set(unread)
     found = {p for p in CONVENTIONAL if p in paths}
-    pyproject = target.file("pyproject.toml")
-    if pyproject is None:
-        return found
-    try:
-        data = tomllib.loads(pyproject.data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, MemoryError):
-        return found
+    data = declarations(target).pyproject  # empty: none, or not UTF-8 TOML
     system = _table(data, "build-system")
     backend = system.get("build-backend")
     backend_path = system.get("backend-path")

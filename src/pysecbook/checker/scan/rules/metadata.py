@@ -90,7 +90,7 @@ def scan_metadata(target: Target, info: object, findings: Sequence[Finding],
                   install_time: Iterable[str]) -> list[Finding]:
     """Metadata heuristics and cross-file correlation on what the scan already found.
 
-    ``info`` is the target's :class:`~pysecbook.checker.scan.targets.project.ProjectInfo`;
+    ``info`` is the target's :class:`~pysecbook.checker.declarations.ProjectInfo`;
     ``imports`` and ``capabilities`` are the workers' summaries by file.
     """
     out: list[Finding] = []

@@ -13,7 +13,7 @@ A corrupted archive (truncated, bad CRC, not an archive at all) is read up to th
 members read before it are kept and the archive itself is reported as unscanned with the
 reason. Only a target that does not exist, is not a supported kind, or cannot be opened at
 all raises :class:`~pysecbook.checker.scan.model.TargetError`. The target's metadata is read
-from these files by :mod:`.project`. Book page: ``book/checklist``.
+from these files by :mod:`pysecbook.checker.declarations`. Book page: ``book/checklist``.
 """
 
 from __future__ import annotations
