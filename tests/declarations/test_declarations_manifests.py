@@ -72,13 +72,15 @@ def test_declarations_are_kept_with_the_target_while_it_lives() -> None:
     first = declarations(t)
     assert declarations(t) is first and first.project() is first.project(None)
     assert first.project({"name": "x"}) is first.project({"name": "x"}) is not first.project()
-    t.files.append(SourceFile("requirements.txt", b"attrs==24.1\n"))
-    again = declarations(t)  # files added since: read again
-    assert again is not first and [d.text for d in again.project().dependencies][-1] == "attrs==24.1"
-    key = id(t)
-    del t, first, again
+    with pytest.raises(AttributeError):  # a Target is read-only: nothing can go stale
+        t.files = (*t.files, SourceFile("requirements.txt", b"attrs==24.1\n"))  # type: ignore[misc]
+    twin = target({"pyproject.toml": PYPROJECT, "requirements.txt": "attrs==24.1\n"})
+    other = declarations(twin)  # another target, even with the same files: its own reading
+    assert other is not first and [d.text for d in other.project().dependencies][-1] == "attrs==24.1"
+    held = len(manifests._CACHE)
+    del t, twin, first, other
     gc.collect()
-    assert key not in manifests._CACHE  # nothing outlives the target
+    assert len(manifests._CACHE) == held - 2  # nothing outlives its target
 
 
 def test_the_scan_setup_arguments_reach_the_checks() -> None:

@@ -26,6 +26,7 @@ from pysecbook.checker.config import (
     load_config_file,
     own_config,
     read_config,
+    target_config,
 )
 from pysecbook.checker.results import CheckOutcome, Report
 from pysecbook.checker.scan import FILE_TIMEOUT, scan
@@ -99,9 +100,7 @@ def check_target(
         config = own_config(spec).merged(config)
     target = open_target(spec, installed=installed, exclude=config.exclude, deadline=deadline)
     if own and not directory:  # an archive or install of your own carries its settings
-        pyproject = target.file("pyproject.toml")
-        mine = read_config(pyproject.data if pyproject is not None else None)
-        config = mine.merged(config)
+        config = target_config(target).merged(config)
         target = without(target, config.exclude)
     outcome = scan(target, jobs=jobs, progress=progress, own_project=own,
                    file_timeout=file_timeout, deadline=deadline)

@@ -193,33 +193,22 @@ class Declarations:
         return info
 
 
-_CACHE: dict[int, tuple[tuple[int, int, int, int], Declarations]] = {}
+#: One Declarations per Target while it lives: a Target is read-only and equal only to itself.
+_CACHE: weakref.WeakKeyDictionary[Any, Declarations] = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 
 
-def _fingerprint(target: Any) -> tuple[int, int, int, int]:
-    """Changes when the target's files or dist-info are replaced or added to."""
-    return id(target.files), len(target.files), id(target.dist_info), len(target.dist_info)
-
-
 def declarations(target: Any) -> Declarations:
-    """The :class:`Declarations` of ``target``, the same object for the whole run.
-
-    Kept beside the target while it lives, without a reference to it (the target itself is
-    not changed): read again if its files or dist-info were replaced or added to since.
-    """
-    key, mark = id(target), _fingerprint(target)
+    """The :class:`Declarations` of ``target``, the same object for the whole run: each
+    manifest is parsed once per target (a Target is read-only data, so nothing can change
+    under the cache)."""
     with _CACHE_LOCK:
-        held = _CACHE.get(key)
-        if held is not None and held[0] == mark and held[1]._target() is target:
-            return held[1]
-        made = Declarations(target)
-        if held is None or held[1]._target() is not target:
-            try:
-                weakref.finalize(target, _CACHE.pop, key, None)
-            except TypeError:  # a target that cannot be weakly referenced is not kept
-                return made
-        _CACHE[key] = (mark, made)
+        try:
+            made = _CACHE.get(target)
+        except TypeError:  # not a Target (a test's stand-in that cannot be weakly keyed)
+            return Declarations(target)
+        if made is None:
+            made = _CACHE[target] = Declarations(target)
         return made
 
 
