@@ -120,7 +120,8 @@ def osv_server(advisories: dict[tuple[str, str], list[dict[str, object]]]) -> It
     """
     import http.server
     import json
-    import threading
+
+    from pysecbook.lab.loopback import serve_http
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
@@ -136,16 +137,8 @@ def osv_server(advisories: dict[tuple[str, str], list[dict[str, object]]]) -> It
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_http(Handler, name="osv-api") as address:
+        yield f"{address.url}/v1/query"
 
 
 def osv_record(vuln_id: str, package: str, fixed: str) -> dict[str, object]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import call_in_child, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks.asserts import delete_account_insecure
-from pysecbook.teaching.sandbox import call_in_child, last_line, private_tmpdir, run_python
 
 
 def test_private_tmpdir_is_private_and_removed() -> None:

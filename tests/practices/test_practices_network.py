@@ -113,7 +113,8 @@ def test_secure_fetch_ends_at_its_deadline_against_a_trickle() -> None:
 
 def test_secure_fetch_reads_an_ordinary_answer() -> None:
     import http.server
-    import threading
+
+    from pysecbook.lab.loopback import serve_http
 
     class Quiet(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
@@ -123,13 +124,5 @@ def test_secure_fetch_reads_an_ordinary_answer() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        assert timeouts.fetch_status_secure(str(host), int(port), "/", 1.0, 2.0) == 204
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Quiet) as (host, port):
+        assert timeouts.fetch_status_secure(host, port, "/", 1.0, 2.0) == 204

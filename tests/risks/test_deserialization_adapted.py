@@ -22,10 +22,10 @@ import defusedxml
 import pytest
 import yaml
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import marshal_data, multiprocessing_connections as mpc
 from pysecbook.teaching.risks import pickling, randomness, shelve_files, venv_boundary
 from pysecbook.teaching.risks import xml_parsing, yaml_loading
-from pysecbook.teaching.sandbox import private_tmpdir
 
 KEY = bytes(range(32))
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import asserts, debug_tracebacks, eval_injection, eval_sandbox
 from pysecbook.teaching.risks import exec_injection, format_strings, getattr_access, templates
-from pysecbook.teaching.risks._child import timed_call
 
 # eval "sandbox": the size of every number is bounded, not only the exponent ---------------
 

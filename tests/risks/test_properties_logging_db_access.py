@@ -21,6 +21,7 @@ import urllib.parse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import access_control as ac
 from pysecbook.teaching.risks import client_side_values as cv
 from pysecbook.teaching.risks import log_injection as li
@@ -28,7 +29,6 @@ from pysecbook.teaching.risks import log_redaction as lr
 from pysecbook.teaching.risks import logging_listener as ll
 from pysecbook.teaching.risks import shell
 from pysecbook.teaching.risks import sql
-from pysecbook.teaching.sandbox import private_tmpdir
 
 # --- Log injection -------------------------------------------------------------------------
 

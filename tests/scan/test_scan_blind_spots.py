@@ -23,19 +23,14 @@ from hermetic import NOBODY, TODAY, interpreter_as_other_user_refusal
 
 from pysecbook.checker import check_target
 from pysecbook.checker.checklist import RuntimeEnvironment
-from pysecbook.checker.scan import fixtures as fx
 from pysecbook.checker.scan import open_target, scan, scan_file
 from pysecbook.checker.scan.filescan import BytecodeJob, check_bytecode
 from pysecbook.checker.scan.targets.project import decode_like_pip, project_info
+from pysecbook.lab import builders as fx
+from pysecbook.lab.offline import not_audited
 
 MAGIC = importlib.util.MAGIC_NUMBER
 VENV = RuntimeEnvironment((3, 12), "/srv/venv", None)
-
-
-def not_audited(pins):  # type: ignore[no-untyped-def]
-    from pysecbook.checker.checklist.audit import AuditResult
-
-    return AuditResult("error", "not audited in the tests")
 
 
 def check(spec: str, **kwargs):  # type: ignore[no-untyped-def]

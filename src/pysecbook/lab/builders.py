@@ -1,16 +1,23 @@
-"""Builders of small targets, well-formed and hostile, for the tests and the checklist chapter.
+"""The one builder of sdists and wheels, well-formed and hostile, for the pages, tests and bench.
 
 Every builder writes only into the directory it is given (a temporary directory) and
-returns the path it created. Hostile archives are built with :mod:`tarfile` and
-:mod:`zipfile` directly, member by member, since the point is to produce what a careful
+returns the path it created. Archives are built with :mod:`tarfile` and :mod:`zipfile`
+directly, member by member, with fixed times and modes, so the same arguments always give
+the same bytes (a changed hash means changed contents); hostile ones produce what a careful
 archiver never would. None of them is ever extracted: :func:`pysecbook.checker.scan.open_target`
 reads them in memory and reports each hostile member.
 
-Book page: ``book/checklist``.
+A wheel is a zip archive with a ``NAME-VERSION.dist-info`` folder: ``METADATA``, ``WHEEL``
+and a ``RECORD`` that lists every file with its SHA-256, as an installer verifies it.
+:func:`make_wheel` writes any files; :func:`build_wheel` a wheel of one module, as the
+supply-chain pages install it.
+
+Book pages: ``book/checklist``, ``book/culture/supply-chain``, ``book/culture/maintainers``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import stat
@@ -19,6 +26,12 @@ import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+__all__ = ["SAMPLE_FILES", "UNSCANNABLE_SOURCES", "build_wheel", "make_hostile_tar",
+           "make_hostile_zip", "make_sdist", "make_truncated_sdist", "make_wheel",
+           "make_zip_sdist", "record_hash"]
 
 #: A tiny, harmless project used by the builders below.
 SAMPLE_FILES: Mapping[str, bytes] = {
@@ -70,28 +83,59 @@ def make_zip_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
     return path
 
 
+#: The timestamp of every wheel member (a zip stores local date and time, no zone).
+WHEEL_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def record_hash(data: bytes) -> str:
+    """``sha256=...`` as a wheel's RECORD writes a file's digest (urlsafe base64, no padding)."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"sha256={digest.decode('ascii')}"
+
+
 def make_wheel(dest: Path, files: Mapping[str, bytes] | None = None, *,
                name: str = "demo", version: str = "1.0", metadata: str = "",
                dist_info: Mapping[str, bytes] | None = None) -> Path:
-    """A wheel: the package files at the top level plus a minimal dist-info.
+    """A wheel ``NAME-VERSION-py3-none-any.whl``: the package files at the top level plus a
+    dist-info whose RECORD lists them all with their digests.
 
-    ``metadata`` adds header lines to ``METADATA`` (``License-Expression: MIT\n``);
-    ``dist_info`` adds files under the dist-info directory (``licenses/LICENSE``).
+    ``name`` is written as given in ``METADATA`` and normalised (``acme_utils``) in the file
+    and folder names. ``metadata`` adds header lines to ``METADATA``
+    (``License-Expression: MIT\n``); ``dist_info`` adds files under the dist-info directory
+    (``licenses/LICENSE``). The archive is byte-for-byte reproducible.
     """
-    path = Path(dest) / f"{name}-{version}-py3-none-any.whl"
     if files is None:
         files = {k: v for k, v in SAMPLE_FILES.items() if k.startswith("demo/")}
-    info = f"{name}-{version}.dist-info"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for rel, data in files.items():
-            zf.writestr(rel, data)
-        zf.writestr(f"{info}/METADATA",
-                    f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}")
-        for rel, data in (dist_info or {}).items():
-            zf.writestr(f"{info}/{rel}", data)
-        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        zf.writestr(f"{info}/RECORD", "")
+    dist = canonicalize_name(name).replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    members = dict(files)
+    members[f"{info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}").encode("utf-8")
+    members.update({f"{info}/{rel}": data for rel, data in (dist_info or {}).items()})
+    members[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: pysecbook\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    record = "".join(f"{rel},{record_hash(data)},{len(data)}\n" for rel, data in members.items())
+    members[f"{info}/RECORD"] = f"{record}{info}/RECORD,,\n".encode("utf-8")
+    Path(dest).mkdir(parents=True, exist_ok=True)
+    path = Path(dest) / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel, data in members.items():
+            member = zipfile.ZipInfo(rel, date_time=WHEEL_DATE)
+            member.external_attr = 0o644 << 16
+            member.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(member, data)
     return path
+
+
+def build_wheel(directory: Path, name: str, version: str, module_source: str,
+                *, summary: str = "A demonstration package") -> Path:
+    """Write ``NAME-VERSION-py3-none-any.whl`` into ``directory``, holding one module.
+
+    The module is importable as ``name`` with dashes turned into underscores.
+    """
+    module = canonicalize_name(name).replace("-", "_")
+    return make_wheel(directory, {f"{module}.py": module_source.encode("utf-8")}, name=name,
+                      version=version, metadata=f"Summary: {summary}\n")
 
 
 def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
