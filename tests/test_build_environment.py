@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hermetic import on_sys_path
 
 from conftest import ROOT
 from pysecbook.teaching import culture
@@ -21,8 +22,8 @@ SLOW_AT_IMPORT = ("rfc3987_syntax", "lark", "cyclonedx", "playwright")
 
 
 def _locked(lock: Path) -> set[str]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from prune_venv import locked_names
+    with on_sys_path(ROOT / "scripts"):
+        from prune_venv import locked_names
 
     return locked_names(lock)
 
