@@ -18,13 +18,15 @@ Book pages: ``book/checklist``, ``book/culture/supply-chain``, ``book/culture/ma
 from __future__ import annotations
 
 import base64
+import contextlib
+import gzip
 import hashlib
 import io
 import stat
 import tarfile
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -62,12 +64,32 @@ def _tarinfo(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE) -> tarfile
     return info
 
 
+def _zipinfo(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, time.gmtime(_MTIME)[:6])
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+@contextlib.contextmanager
+def _tar_writer(path: Path, compression: str = "gz") -> Iterator[tarfile.TarFile]:
+    """A tar archive being written to ``path``; gzip's header carries a fixed time, not now."""
+    if compression != "gz":
+        with tarfile.open(path, f"w:{compression}") as tar:
+            yield tar
+        return
+    with open(path, "wb") as raw, \
+            gzip.GzipFile(filename=str(path), mode="wb", fileobj=raw, mtime=_MTIME) as gz, \
+            tarfile.open(fileobj=gz, mode="w") as tar:
+        yield tar
+
+
 def make_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
                name: str = "demo-1.0", compression: str = "gz") -> Path:
     """A well-formed sdist ``name.tar.<compression>`` with ``files`` under ``name/``."""
     suffix = {"gz": "tar.gz", "bz2": "tar.bz2", "xz": "tar.xz"}[compression]
     path = Path(dest) / f"{name}.{suffix}"
-    with tarfile.open(path, f"w:{compression}") as tar:
+    with _tar_writer(path, compression) as tar:
         for rel, data in files.items():
             tar.addfile(_tarinfo(f"{name}/{rel}", len(data)), io.BytesIO(data))
     return path
@@ -79,7 +101,7 @@ def make_zip_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
     path = Path(dest) / f"{name}.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for rel, data in files.items():
-            zf.writestr(f"{name}/{rel}", data)
+            zf.writestr(_zipinfo(f"{name}/{rel}"), data)
     return path
 
 
@@ -147,7 +169,7 @@ def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
     """
     path = Path(dest) / f"{name}-{kind}.tar.gz"
     ok = SAMPLE_FILES["demo/core.py"]
-    with tarfile.open(path, "w:gz") as tar:
+    with _tar_writer(path) as tar:
         tar.addfile(_tarinfo(f"{name}/demo/core.py", len(ok)), io.BytesIO(ok))
         payload = b"print('pwned')\n"
         if kind == "traversal":
@@ -167,7 +189,7 @@ def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
         elif kind == "nested":
             inner = io.BytesIO()
             with zipfile.ZipFile(inner, "w") as zf:
-                zf.writestr("hidden.py", payload)
+                zf.writestr(_zipinfo("hidden.py"), payload)
             data = inner.getvalue()
             tar.addfile(_tarinfo(f"{name}/vendor/inner.zip", len(data)), io.BytesIO(data))
         elif kind == "bomb":
@@ -182,15 +204,15 @@ def make_hostile_zip(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
     """A ``.zip`` sdist with one hostile member: ``traversal``, ``symlink`` or ``bomb``."""
     path = Path(dest) / f"{name}-{kind}.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(f"{name}/demo/core.py", SAMPLE_FILES["demo/core.py"])
+        zf.writestr(_zipinfo(f"{name}/demo/core.py"), SAMPLE_FILES["demo/core.py"])
         if kind == "traversal":
-            zf.writestr(f"{name}/../../evil.py", b"print('pwned')\n")
+            zf.writestr(_zipinfo(f"{name}/../../evil.py"), b"print('pwned')\n")
         elif kind == "symlink":
             info = zipfile.ZipInfo(f"{name}/demo/link.py", time.gmtime(_MTIME)[:6])
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
             zf.writestr(info, b"/etc/passwd")
         elif kind == "bomb":
-            with zf.open(f"{name}/zeros.py", "w") as member:
+            with zf.open(_zipinfo(f"{name}/zeros.py"), "w") as member:
                 chunk = bytes(2**20)
                 for _ in range(64):
                     member.write(chunk)
