@@ -14,19 +14,28 @@ PORT   ?= 8000
 JOBS   ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install sbom-env book serve test clean lock screenshots pdf sbom badge
+.PHONY: help install sbom-env importable book serve test clean lock screenshots pdf sbom badge
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # The environment: hashed dependencies first, then the package itself without dependencies.
+# Every variable the script reads is given here, so none comes from the caller's environment.
 $(STAMP): requirements.txt pyproject.toml scripts/bootstrap.sh scripts/prune_venv.py
-	@PYTHON=$(PYTHON) VENV=$(VENV) sh scripts/bootstrap.sh
+	@PYTHON=$(PYTHON) VENV=$(VENV) REQUIREMENTS=requirements.txt PYSECBOOK_INSTALL_SELF=yes \
+		sh scripts/bootstrap.sh
 	@touch $@
 
 $(SBOM_STAMP): requirements-sbom.txt scripts/bootstrap.sh scripts/prune_venv.py
-	@PYTHON=$(PYTHON) VENV=$(SBOM_VENV) REQUIREMENTS=requirements-sbom.txt PROJECT=no sh scripts/bootstrap.sh
+	@PYTHON=$(PYTHON) VENV=$(SBOM_VENV) REQUIREMENTS=requirements-sbom.txt PYSECBOOK_INSTALL_SELF=no \
+		sh scripts/bootstrap.sh
 	@touch $@
+
+# Every page and most tests import pysecbook: say so in one line, before hundreds of
+# ModuleNotFoundError, if the environment (made now or by an earlier run) cannot import it.
+importable: $(STAMP)
+	@$(BIN)/python -c "import pysecbook" >/dev/null 2>&1 || { echo "make: pysecbook is not \
+	importable from $(VENV); remove $(VENV) and run make again." >&2; exit 2; }
 
 install: $(STAMP) $(SBOM_STAMP) ## create .venv (and .venv-sbom) from the hashed lock files, with pysecbook
 
@@ -34,7 +43,7 @@ sbom-env: $(SBOM_STAMP) ## create .venv-sbom, the SBOM generator's own environme
 
 # Pages execute in parallel (JOBS at a time, default: the usable cores), then Sphinx reads
 # them from the cache: see scripts/build_book.py and README, "Building".
-book: $(STAMP) $(SBOM_STAMP) ## build the site into _build/html (strict: warnings are errors)
+book: $(STAMP) $(SBOM_STAMP) importable ## build the site into _build/html (strict: warnings are errors)
 	$(BIN)/python scripts/build_book.py --jobs $(JOBS)
 	@echo "Open file://$(CURDIR)/_build/html/index.html, or run 'make serve'."
 
@@ -47,7 +56,9 @@ serve: ## serve the built site on http://127.0.0.1:8000
 # moved three years ahead: a test that depends on the day it runs fails today, not in 2029.
 CLOCK_TESTS := tests/checklist tests/scan tests/index tests/test_eol.py tests/test_cli.py tests/test_self_check.py
 
-test: $(STAMP) $(SBOM_STAMP) ## run every test, then the checker's unit tests with the clock three years ahead
+# Both runs go in a random order (pytest-randomly), each with its own seed, printed at the
+# end: CONTRIBUTING.md, "Tests", says how to run a failing order again.
+test: $(STAMP) $(SBOM_STAMP) importable ## run every test (random order), then the checker's with the clock 3 years ahead
 	@sh scripts/browser-deps.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 	$(BIN)/python -m pytest -n $(JOBS) -q --clock-ahead 3 $(CLOCK_TESTS)

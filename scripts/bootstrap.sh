@@ -2,12 +2,20 @@
 # Create a virtual environment and install it from a hashed lock file.
 # Called by the Makefile; safe to run again.
 #   VENV=.venv REQUIREMENTS=requirements.txt (default): the book's environment, and pysecbook.
-#   VENV=.venv-sbom REQUIREMENTS=requirements-sbom.txt PROJECT=no: a tool's own environment.
+#   VENV=.venv-sbom REQUIREMENTS=requirements-sbom.txt PYSECBOOK_INSTALL_SELF=no: a tool's own
+#   environment, without pysecbook.
+# The switch has a name of the project's own: a variable a CI system or a shell sets for its
+# own purposes (PROJECT, say) must never decide whether the package is installed.
 set -eu
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 REQUIREMENTS=${REQUIREMENTS:-requirements.txt}
-PROJECT=${PROJECT:-yes}
+PYSECBOOK_INSTALL_SELF=${PYSECBOOK_INSTALL_SELF:-yes}
+case "$PYSECBOOK_INSTALL_SELF" in
+    yes|no) ;;
+    *) echo "bootstrap: PYSECBOOK_INSTALL_SELF must be yes or no, not '$PYSECBOOK_INSTALL_SELF'." >&2
+       exit 2 ;;
+esac
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
     echo "bootstrap: $PYTHON not found; install Python 3.11 or newer." >&2
@@ -33,9 +41,13 @@ fi
 "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$REQUIREMENTS"
 # ... and nothing else: what the lock no longer pins is removed from an existing environment.
 "$VENV/bin/python" "$(dirname "$0")/prune_venv.py" "$REQUIREMENTS"
-if [ "$PROJECT" = yes ]; then
+if [ "$PYSECBOOK_INSTALL_SELF" = yes ]; then
     # The package itself: editable, so pages and tests see src/ as it is; its dependencies
     # are already installed, hashed, by the line above.
     "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation --editable .
 fi
 "$VENV/bin/python" -m pip check
+if [ "$PYSECBOOK_INSTALL_SELF" = yes ] && ! "$VENV/bin/python" -c "import pysecbook" >/dev/null 2>&1; then
+    echo "bootstrap: pysecbook is not importable from $VENV after set-up; remove $VENV and run make again." >&2
+    exit 1
+fi

@@ -7,7 +7,6 @@ import contextlib
 import functools
 import http.server
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -122,18 +121,13 @@ def serve(directory: Path, *, compress: bool = False) -> Iterator[str]:
     The server stops when the block ends. ``compress`` gzips text files, as the hosts the
     book is published on do.
     """
+    from pysecbook.lab.loopback import serve_http  # the one loopback server
+
     prefix = base_path()
     handler_class = type("Handler", (_Handler,), {"prefix": prefix, "compress": compress})
     handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{prefix.rstrip('/')}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_http(handler, name="site") as address:
+        yield f"{address.url}{prefix.rstrip('/')}"
 
 
 @contextlib.contextmanager

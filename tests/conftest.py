@@ -7,6 +7,9 @@
 - ``--run-network`` runs the tests marked ``network``, which need a real package index or
   vulnerability service. They are never part of ``make test``; without the option they skip
   and say why.
+- Tests run in a random order (pytest-randomly); the seed is printed in the header and, for
+  ``-q`` runs, at the end: ``-p randomly --randomly-seed=N`` runs that order again,
+  ``-p no:randomly`` runs in file order.
 - Hypothesis runs the same examples on every machine, every day and in every order: derandomized,
   with no example database left behind, no deadline (two shared cores time nothing), and a
   small budget per property so that ``make test`` stays quick. ``HYPOTHESIS_PROFILE=explore``
@@ -48,6 +51,14 @@ def pytest_configure(config: pytest.Config) -> None:
         traveller = time_machine.travel(ahead, tick=True)
         traveller.start()
         config.add_cleanup(traveller.stop)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """The random order's seed, at the end where a failure is read (``-q`` hides the header)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"random order: run it again with -p randomly "
+                                    f"--randomly-seed={seed}")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

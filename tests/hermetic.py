@@ -9,6 +9,9 @@
 - **Privileges.** :func:`network_namespace_refusal` and :func:`privilege_drop_refusal` say
   why the kernel or the user refuses what a test needs (``None`` when it is available), so
   the test can skip with that reason instead of passing by doing nothing.
+- **The interpreter's state.** :func:`on_sys_path` puts a directory of the repository
+  (``scripts``, ``bench``) on ``sys.path`` only while its block imports from it, so no test
+  leaves its search path to the tests that run after it in the same worker.
 """
 
 from __future__ import annotations
@@ -29,6 +32,21 @@ TODAY = date(2026, 11, 21)
 TODAY_TIMESTAMP = datetime.combine(TODAY, time(12), tzinfo=timezone.utc).timestamp()
 
 DAY = 86_400.0
+
+
+@contextlib.contextmanager
+def on_sys_path(directory: Path) -> Iterator[None]:
+    """``directory`` first on ``sys.path`` for the block, and removed after it.
+
+    Import what the test needs inside the block: a package imported there keeps finding its
+    submodules through its own ``__path__`` afterwards.
+    """
+    entry = str(directory)
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        sys.path.remove(entry)
 
 
 def days_before(days: float) -> float:
@@ -120,7 +138,8 @@ def osv_server(advisories: dict[tuple[str, str], list[dict[str, object]]]) -> It
     """
     import http.server
     import json
-    import threading
+
+    from pysecbook.lab.loopback import serve_http
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
@@ -136,16 +155,8 @@ def osv_server(advisories: dict[tuple[str, str], list[dict[str, object]]]) -> It
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_http(Handler, name="osv-api") as address:
+        yield f"{address.url}/v1/query"
 
 
 def osv_record(vuln_id: str, package: str, fixed: str) -> dict[str, object]:

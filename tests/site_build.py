@@ -12,9 +12,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from hermetic import on_sys_path
 
-from sitetools import CHROMIUM, CHROMIUM_FLAGS, base_path, serve, toc_pages  # noqa: E402
+with on_sys_path(Path(__file__).resolve().parent.parent / "scripts"):
+    from sitetools import CHROMIUM, CHROMIUM_FLAGS, base_path, serve, toc_pages
 
 __all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "Site", "base_path", "build", "serve", "toc_pages"]
 

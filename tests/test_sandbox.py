@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import call_in_child, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks.asserts import delete_account_insecure
-from pysecbook.teaching.sandbox import call_in_child, last_line, private_tmpdir, run_python
 
 
 def test_private_tmpdir_is_private_and_removed() -> None:
@@ -83,3 +83,26 @@ def test_a_child_runs_as_the_other_user_and_the_shared_directory_is_removed() ->
             assert denied.returncode != 0 and not (tmp / "owned").exists()
         assert tmp.stat().st_mode & 0o777 == 0o700
         assert not (tmp / "shared").exists()
+
+
+def test_there_is_one_runner_and_the_pages_names_are_it() -> None:
+    """The pages import the runner from ``teaching.sandbox``; the library has one, the lab's."""
+    from pysecbook.lab import child
+    from pysecbook.lab.builders import build_wheel
+    from pysecbook.teaching import sandbox, supply_chain
+
+    for name in ("run_python", "call_in_child", "private_tmpdir", "last_line", "offline_env",
+                 "MINIMAL_ENV", "Completed", "CallResult"):
+        assert getattr(sandbox, name) is getattr(child, name), name
+    assert child.CallResult is child.Timed is child.ChildCall
+    assert supply_chain.build_wheel is build_wheel
+
+
+def test_a_timed_call_times_the_call_and_a_plain_one_does_not() -> None:
+    from pysecbook.lab.child import call_in_child, timed_call
+
+    timed = timed_call(delete_account_insecure, "mallory", "bob", timeout=60)
+    assert timed.raised == "AssertionError" and timed.seconds is not None and timed.seconds >= 0
+    assert str(timed).startswith("raised AssertionError after ") and " s: " in str(timed)
+    plain = call_in_child(delete_account_insecure, "mallory", "bob", timeout=60)
+    assert plain.seconds is None and str(plain).startswith("raised AssertionError: ")

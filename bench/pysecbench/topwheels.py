@@ -2,52 +2,57 @@
 
 ``bench/top-wheels.json`` pins one wheel per project (name, version, file name, SHA-256),
 ranked as in ``src/pysecbook/data/popular_pypi.txt``. ``make bench`` fetches each file from
-the index pip is configured with (the Simple API, PEP 691 JSON), verifies its SHA-256 before
-anything reads it, caches it under ``bench/cache/wheels``, and runs ``pysecbook check`` on it
-as a reader would. Nothing is installed, imported or executed. ``--refresh-wheels`` rewrites
-the list with each project's newest wheel for this platform (pure-Python first).
+the index pip is configured with, through the checker's own index client
+(:mod:`pysecbook.checker.index`: the Simple API, PEP 691 JSON preferred, with its timeouts,
+size limits and a SHA-256 verified before anything reads the file), keeps it under
+``bench/cache/wheels``, and runs ``pysecbook check`` on it as a reader would. Nothing is
+installed, imported or executed. ``--refresh-wheels`` rewrites the list with each project's
+newest wheel for this platform (pure-Python first).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from packaging.version import Version
+
+from pysecbook.checker.index import pip_index_config
+from pysecbook.checker.index.fetch import fetch as fetch_verified
+from pysecbook.checker.index.fetch import sha256_file
+from pysecbook.checker.index.release import IndexFile, index_files
+from pysecbook.checker.index.simple import IndexUnavailable, Settings, get_project_page, session
 
 HERE = Path(__file__).resolve().parent.parent  # bench/
 ROOT = HERE.parent
 LIST = HERE / "top-wheels.json"
 CACHE = HERE / "cache" / "wheels"
 POPULAR = ROOT / "src" / "pysecbook" / "data" / "popular_pypi.txt"
-ACCEPT = "application/vnd.pypi.simple.v1+json"
 FETCH_TIMEOUT = 120
+#: The checker's limits, with the bench's patience: a wheel of a few hundred MB on a slow link.
+SETTINGS = Settings(connect_timeout=30.0, read_timeout=FETCH_TIMEOUT, deadline=1800.0)
 
 
 def index_url() -> str:
-    """The index pip would use: ``PIP_INDEX_URL``, or pip's own default (PyPI)."""
-    configured = os.environ.get("PIP_INDEX_URL")
-    if configured:
-        return configured.rstrip("/") + "/"
-    from pip._internal.models.index import PyPI  # the URL pip itself defaults to
-
-    return PyPI.simple_url.rstrip("/") + "/"
+    """The index pip would use here, read as the checker reads it (``PIP_INDEX_URL``, pip's
+    configuration files, else PyPI)."""
+    return pip_index_config().index_url
 
 
-def project_files(name: str, index: str | None = None) -> list[dict[str, Any]]:
-    """The files of a project on the index (PEP 691 JSON)."""
-    url = urllib.parse.urljoin(index or index_url(), f"{name}/")
-    request = urllib.request.Request(url, headers={"Accept": ACCEPT})
-    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - the configured index
-        data = json.load(response)
-    return [dict(f, _base=url) for f in data.get("files", [])]
+def project_files(name: str, index: str | None = None) -> list[IndexFile]:
+    """The files of a project on the index, as the checker's index client reads them;
+    ``OSError`` with the client's one line when the index cannot be asked."""
+    try:
+        page = get_project_page(session(), index or index_url(), name, SETTINGS)
+    except IndexUnavailable as exc:
+        raise OSError(str(exc)) from None
+    return index_files(page, name)
 
 
 def _wheel_rank(filename: str) -> int | None:
@@ -64,30 +69,22 @@ def _wheel_rank(filename: str) -> int | None:
     return None
 
 
-def newest_wheel(name: str) -> dict[str, str] | None:
+def newest_wheel(name: str, index: str | None = None) -> dict[str, str] | None:
     """The newest release's best wheel for this machine: pure Python, else CPython 3.11."""
-    from packaging.utils import parse_wheel_filename
-    from packaging.version import InvalidVersion
-
-    best: tuple[Any, int, dict[str, Any]] | None = None
-    for f in project_files(name):
-        rank = _wheel_rank(f["filename"])
-        if rank is None or f.get("yanked"):
+    best: tuple[Version, int, IndexFile] | None = None
+    for f in project_files(name, index):
+        rank = _wheel_rank(f.filename)
+        if rank is None or f.kind != "wheel" or f.yanked or not f.version or not f.sha256:
             continue
-        try:
-            _, version, _, _ = parse_wheel_filename(f["filename"])
-        except (ValueError, InvalidVersion):
-            continue
+        version = Version(f.version)
         if version.is_prerelease:
             continue
-        key = (version, -rank)
-        if best is None or key > (best[0], -best[1]):
+        if best is None or (version, -rank) > (best[0], -best[1]):
             best = (version, rank, f)
     if best is None:
         return None
-    f = best[2]
-    return {"name": name, "version": str(best[0]), "filename": f["filename"],
-            "sha256": f["hashes"]["sha256"]}
+    return {"name": name, "version": str(best[0]), "filename": best[2].filename,
+            "sha256": best[2].sha256 or ""}
 
 
 def refresh_list(count: int = 100) -> list[dict[str, str]]:
@@ -114,25 +111,22 @@ def pinned() -> list[dict[str, str]]:
     return list(json.loads(LIST.read_text("utf-8"))["wheels"])
 
 
-def fetch(entry: dict[str, str], cache: Path = CACHE) -> Path:
-    """The pinned file (``name``, ``filename``, ``sha256``) in ``cache``, downloaded from the
-    index's own answer and verified first if it is not there."""
+def fetch(entry: dict[str, str], cache: Path = CACHE, index: str | None = None) -> Path:
+    """The pinned file (``name``, ``filename``, ``sha256``) at ``cache/filename``: kept from an
+    earlier run if it still has that digest, else fetched by the checker's client from the
+    address the index gives, and verified against the pinned SHA-256 before it is kept."""
     path = cache / entry["filename"]
-    if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]:
+    if path.is_file() and sha256_file(path) == entry["sha256"]:
         return path
-    files = {f["filename"]: f for f in project_files(entry["name"])}
+    files = {f.filename: f for f in project_files(entry["name"], index)}
     if entry["filename"] not in files:
         raise OSError(f"{entry['filename']} is not on the index")
-    url = urllib.parse.urljoin(files[entry["filename"]]["_base"], files[entry["filename"]]["url"])
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - from the index's own answer
-        data = response.read()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != entry["sha256"]:
-        raise OSError(f"{entry['filename']}: SHA-256 {digest} is not the pinned {entry['sha256']}")
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        verified = fetch_verified(session(), files[entry["filename"]].url, entry["filename"],
+                                  entry["sha256"], cache=cache / ".by-hash", settings=SETTINGS)
+    except IndexUnavailable as exc:
+        raise OSError(str(exc)) from None
+    os.replace(verified, path)
     return path
 
 

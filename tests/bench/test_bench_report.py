@@ -6,18 +6,17 @@ No timing is asserted here: speed is measured by `make bench`, never by a unit t
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from hermetic import on_sys_path
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "bench"))
-
-from pysecbench import Part, load_parts, register  # noqa: E402
-from pysecbench import book, checker, common, report  # noqa: E402
-from pysecbench.cli import main  # noqa: E402
+with on_sys_path(ROOT / "bench"):
+    from pysecbench import Part, load_parts, register
+    from pysecbench import book, checker, common, report
+    from pysecbench.cli import main
 
 
 def test_median_and_ratio() -> None:

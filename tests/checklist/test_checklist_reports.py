@@ -16,21 +16,17 @@ from conftest import ROOT
 from pysecbook.checker import Report, check_target
 from pysecbook.teaching.samples import sample_path
 from pysecbook.checker.checklist import all_checks
-from pysecbook.checker.checklist.audit import AuditResult
 from pysecbook.checker.report import FORMATS, render, to_text
 from pysecbook.checker.report.badge import badge_svg
 from pysecbook.checker.scan.model import Unscanned
+from pysecbook.lab.offline import not_audited
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
-def _not_audited(pins):  # type: ignore[no-untyped-def]
-    return AuditResult("error", f"not audited in the tests: {len(pins)} pin(s)")
-
-
 @pytest.fixture(scope="module")
 def reports() -> dict[str, Report]:
-    fixed = {"environment": VENV, "today": TODAY, "auditor": _not_audited}
+    fixed = {"environment": VENV, "today": TODAY, "auditor": not_audited}
     out = {name: check_target(sample_path(name), **fixed) for name in ("well-kept", "suspicious")}
     broken = check_target(sample_path("suspicious"), **fixed)
     broken.unscanned.append(Unscanned("pkg/<odd> & \"name\".py", "syntax error"))

@@ -9,9 +9,9 @@ import pytest
 
 from pysecbook.teaching import supply_chain as sc
 from pysecbook.checker import typosquatting
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import dependency_confusion as dc
 from pysecbook.teaching.risks import lock_hashes
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 @pytest.fixture()

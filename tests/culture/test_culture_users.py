@@ -6,10 +6,10 @@ from importlib import metadata
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching import culture
 from pysecbook.teaching.samples import sample_path
 from pysecbook.teaching.risks import deprecation_warnings as dw
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def test_deprecated_calls_pass_by_default_and_fail_as_errors() -> None:

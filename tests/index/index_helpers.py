@@ -19,14 +19,15 @@ from hermetic import TODAY
 
 from pysecbook.checker.checklist import RuntimeEnvironment
 from pysecbook.checker.index import IndexConfig, Options, Settings, isolated, pip_index_config
-from pysecbook.teaching.culture import not_audited
+from pysecbook.lab.offline import not_audited
 from pysecbook.teaching.local_index import ServedIndex, demo_indexes, serve
 
 #: The machine every check sees: a virtual environment, not a container.
 VENV = RuntimeEnvironment((3, 12), "/srv/venv", None)
 #: The moment the demo index counts its upload times back from: noon on the suite's day.
 NOW = datetime.combine(TODAY, time(12), tzinfo=timezone.utc)
-#: Short limits: the "slow" index sleeps 2 s, longer than the read timeout.
+#: Short limits: the "slow" index holds every request until the server stops, so the read
+#: timeout always fires first (an event, not a race between two sleeps).
 FAST = Settings(connect_timeout=2.0, read_timeout=0.5, deadline=10.0)
 #: Limits for every other test: loopback answers come in milliseconds, but a busy machine
 #: (a CI runner, or two test workers on two cores) can stall one for a second or more.

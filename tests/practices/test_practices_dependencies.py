@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pysecbook.teaching import dependencies as deps
 
 
@@ -29,8 +31,32 @@ def test_sample_lock_is_affected() -> None:
 
 
 def test_pip_audit_offline_strict_fails() -> None:
+    """pip-audit itself ran, asked its service, and failed because the service is out of
+    reach (its proxy is the refusing port): not a missing module, a crash or a time-out."""
     run = deps.run_pip_audit(strict=True)
-    assert run.completed.returncode != 0 or run.completed.timed_out
+    done = run.completed
+    assert not done.timed_out and done.returncode == 1, run
+    assert "No module named" not in done.stderr, run
+    assert "pip_audit" in done.stderr  # the traceback runs through pip-audit's own code
+    assert "ProxyError" in done.stderr and "Connection refused" in done.stderr, run
+    assert run.argv[:3] == ("--strict", "-r", "requirements.txt")
+    shown = str(run)
+    assert shown.startswith("$ pip-audit --strict -r requirements.txt") and "(exit code 1)" in shown
+
+
+def test_a_missing_pip_audit_is_not_taken_for_an_offline_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test above can fail: the same run without pip-audit importable says so."""
+    from pysecbook.lab import pip_audit
+
+    original = pip_audit.run_python
+
+    def without_pip_audit(code, **kwargs):  # type: ignore[no-untyped-def]
+        return original(code, **{**kwargs, "flags": ("-m", "no_such_pip_audit")})
+
+    monkeypatch.setattr(pip_audit, "run_python", without_pip_audit)
+    done = deps.run_pip_audit(strict=True).completed
+    assert done.returncode == 1 and "No module named" in done.stderr
+    assert "ProxyError" not in done.stderr
 
 
 def test_parse_pins_reads_the_file_as_pip_does() -> None:

@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import (
     base64_decoding,
     dos_guards,
@@ -22,7 +23,6 @@ from pysecbook.teaching.risks import (
     sql,
     templates,
 )
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def test_secure_upload_stores_an_allowed_name() -> None:

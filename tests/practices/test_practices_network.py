@@ -42,11 +42,14 @@ def test_without_a_namespace_nothing_is_bound(monkeypatch: pytest.MonkeyPatch) -
     assert exposed.attack_succeeded and f"asked to bind {insecure['host']} " in exposed.observed
     assert not kept.attack_succeeded and "nothing was bound" in kept.observed
 
-def test_secure_fetch_times_out_quickly() -> None:
+@pytest.mark.timeout(60)
+def test_secure_fetch_gives_up_on_a_silent_server() -> None:
+    """The silent server holds the connection until the block ends and never answers: the
+    only way out of the call is the client's own timeout. Nothing is timed here; a call that
+    hung would be stopped by the test's time-out guard, and fail."""
     with timeouts.silent_server() as (host, port):
-        hanging, what, elapsed = timeouts.call_with_watchdog(timeouts.fetch_status_secure,
-                                                             host, port)
-    assert not hanging and "TimeoutError" in what and elapsed < 1.5
+        with pytest.raises(TimeoutError):
+            timeouts.fetch_status_secure(host, port)
 
 
 def test_allowlist_handler() -> None:
@@ -104,16 +107,20 @@ def test_adapted_bind_attacks_without_a_namespace_bind_nothing(monkeypatch: pyte
 # --- The overall deadline of the secure client ----------------------------------------------
 
 
+@pytest.mark.timeout(60)
 def test_secure_fetch_ends_at_its_deadline_against_a_trickle() -> None:
+    """A byte every 20 ms keeps every read far inside a 5 s per-read timeout, so only the
+    overall deadline can end the call (the server talks until the block ends): the error
+    says which limit fired, and no elapsed time is compared with anything."""
     with timeouts.talking_server(timeouts.trickle) as (host, port):
-        hanging, what, elapsed = timeouts.call_with_watchdog(
-            lambda h, p: timeouts.fetch_status_secure(h, p, "/", 0.5, 0.3), host, port, 1.5)
-    assert not hanging and "overall deadline" in what and elapsed < 1.2, (what, elapsed)
+        with pytest.raises(TimeoutError, match="overall deadline"):
+            timeouts.fetch_status_secure(host, port, "/", 5.0, 0.3)
 
 
 def test_secure_fetch_reads_an_ordinary_answer() -> None:
     import http.server
-    import threading
+
+    from pysecbook.lab.loopback import serve_http
 
     class Quiet(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
@@ -123,13 +130,5 @@ def test_secure_fetch_reads_an_ordinary_answer() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        assert timeouts.fetch_status_secure(str(host), int(port), "/", 1.0, 2.0) == 204
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Quiet) as (host, port):
+        assert timeouts.fetch_status_secure(host, port, "/", 1.0, 2.0) == 204

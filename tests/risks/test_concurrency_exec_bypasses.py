@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir, run_python
 from pysecbook.teaching.risks import async_tasks as at
 from pysecbook.teaching.risks import deadlocks as dl
 from pysecbook.teaching.risks import environment as ev
@@ -21,7 +22,6 @@ from pysecbook.teaching.risks import module_shadowing as ms
 from pysecbook.teaching.risks import pth_files as pf
 from pysecbook.teaching.risks import race_conditions as rc
 from pysecbook.teaching.risks import resource_pools as rp
-from pysecbook.teaching.sandbox import private_tmpdir, run_python
 
 # --- withdrawals -----------------------------------------------------------------------
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import path_traversal as pt
-from pysecbook.teaching.sandbox import private_tmpdir
 
 #: The flipper: replaces avatar.png by a link to the secret and back, as fast as it can,
 #: for at most a minute (it is killed as soon as the test is done).

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir, run_python
 from pysecbook.teaching.risks import async_tasks as at
 from pysecbook.teaching.risks import bytecode as bc
 from pysecbook.teaching.risks import deadlocks as dl
@@ -37,7 +38,6 @@ from pysecbook.teaching.risks import race_conditions as rc
 from pysecbook.teaching.risks import resource_pools as rp
 from pysecbook.teaching.risks import task_cancellation as tc
 from pysecbook.teaching.risks import thread_locals as tl
-from pysecbook.teaching.sandbox import private_tmpdir, run_python
 
 # --- check, then act -------------------------------------------------------------------
 
@@ -449,7 +449,7 @@ def test_every_pth_line_site_runs_is_listed(pth_probe: Path, name: str, bom: boo
     executes is listed, whole, by ``executable_pth_lines``."""
     import json
 
-    from pysecbook.teaching.sandbox import last_line
+    from pysecbook.lab.child import last_line
 
     site_dir = pth_probe / "site"
     site_dir.mkdir()

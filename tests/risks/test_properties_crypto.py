@@ -18,11 +18,11 @@ from cryptography.exceptions import InvalidTag
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import encryption_modes as em
 from pysecbook.teaching.risks import password_hashing as ph
 from pysecbook.teaching.risks import secret_comparison as sc
 from pysecbook.teaching.risks import tls_verification as tls
-from pysecbook.teaching.sandbox import private_tmpdir
 
 # -- AEAD: a ciphertext opens in its own place, unchanged, or nowhere -------------------------
 

@@ -29,9 +29,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import marshal_data, pickling, shelve_files, xml_parsing
 from pysecbook.teaching.risks import yaml_loading
-from pysecbook.teaching.sandbox import private_tmpdir
 
 #: What every generated payload runs, if a loader lets it: it sets an attribute, nothing more.
 CANARY = "import sys; sys.psb_canary = True"

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import broad_except as be
 from pysecbook.teaching.risks import error_cleanup as ec
 from pysecbook.teaching.risks import file_descriptors as fd
@@ -31,7 +32,6 @@ from pysecbook.teaching.risks import return_values as rv
 from pysecbook.teaching.risks import swallowed_errors as se
 from pysecbook.teaching.risks import type_confusion as tc
 from pysecbook.teaching.risks import variable_reuse as vr
-from pysecbook.teaching.sandbox import private_tmpdir
 
 #: What a JSON body, a form or a text export can put where a string or a flag was expected.
 JSON = st.recursive(

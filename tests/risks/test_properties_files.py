@@ -24,13 +24,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import file_permissions as fp
 from pysecbook.teaching.risks import path_traversal as pt
 from pysecbook.teaching.risks import tarfile_extraction as tx
 from pysecbook.teaching.risks import temp_files as tf
 from pysecbook.teaching.risks import zip_bombs as zb
-from pysecbook.teaching.sandbox import (other_user_refusal, private_tmpdir, reachable_dir,
-                                        run_as_other_user)
+from pysecbook.teaching.sandbox import other_user_refusal, reachable_dir, run_as_other_user
 
 # --- reading an upload by name ---------------------------------------------------------------
 

@@ -17,10 +17,12 @@ import logging
 import os
 import sqlite3
 import urllib.parse
+from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import access_control as ac
 from pysecbook.teaching.risks import client_side_values as cv
 from pysecbook.teaching.risks import log_injection as li
@@ -28,7 +30,6 @@ from pysecbook.teaching.risks import log_redaction as lr
 from pysecbook.teaching.risks import logging_listener as ll
 from pysecbook.teaching.risks import shell
 from pysecbook.teaching.risks import sql
-from pysecbook.teaching.sandbox import private_tmpdir
 
 # --- Log injection -------------------------------------------------------------------------
 
@@ -164,8 +165,8 @@ def test_no_altered_replayed_or_misaddressed_configuration_is_accepted(
     service just now. A fresh, signed configuration is accepted once; the same bytes again,
     any flipped, cut or added byte, another service's signature, or a stale or future
     signing time are refused."""
-    os.environ[ll.KEY_ENV] = ll.DEMO_KEY
-    try:
+    # patch.dict puts the environment back as it was, a value set before the test included
+    with mock.patch.dict(os.environ, {ll.KEY_ENV: ll.DEMO_KEY}):
         verify = ll.SignedConfigVerifier(ll.SERVICE)
         now = ll.time.time_ns()
         signed = ll.sign_config(body, ll.DEMO_KEY, ll.SERVICE, now)
@@ -188,8 +189,6 @@ def test_no_altered_replayed_or_misaddressed_configuration_is_accepted(
             assert verify(signed) == body
             bad = signed
         assert verify(bad) is None, change
-    finally:
-        del os.environ[ll.KEY_ENV]
 
 
 # --- Shell commands ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import base64_decoding as b64
 from pysecbook.teaching.risks import decimal_construction as dc
 from pysecbook.teaching.risks import decoding_errors as de
@@ -37,7 +38,6 @@ from pysecbook.teaching.risks import redos
 from pysecbook.teaching.risks import text_encoding as te
 from pysecbook.teaching.risks import unicode_digits as ud
 from pysecbook.teaching.risks import unicode_normalization as un
-from pysecbook.teaching.sandbox import private_tmpdir
 
 # --- numbers ----------------------------------------------------------------------------------
 

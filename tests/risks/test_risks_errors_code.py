@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import broad_except as be
 from pysecbook.teaching.risks import error_cleanup as ec
 from pysecbook.teaching.risks import file_descriptors as fd
@@ -20,7 +21,6 @@ from pysecbook.teaching.risks import operator_precedence as op
 from pysecbook.teaching.risks import swallowed_errors as se
 from pysecbook.teaching.risks import type_confusion as tc
 from pysecbook.teaching.risks import variable_reuse as vr
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def test_the_task_runs_elevated_and_the_users_session_never_is() -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import file_permissions, marshal_data, multiprocessing_connections
 from pysecbook.teaching.risks import path_traversal, pickling, shelve_files
 from pysecbook.teaching.risks import temp_files, xml_parsing, yaml_loading, zip_bombs
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def test_path_traversal_secure_reads_files_inside_the_base() -> None:

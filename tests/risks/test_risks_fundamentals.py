@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import bytecode, environment, imports, module_shadowing, pth_files
 from pysecbook.teaching.runtime import classify_path, describe_runtime
-from pysecbook.teaching.sandbox import private_tmpdir
 
 # --- importing runs code ---------------------------------------------------------------
 

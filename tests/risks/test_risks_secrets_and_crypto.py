@@ -123,19 +123,27 @@ def test_scrypt_maxmem_is_exactly_what_this_openssl_needs() -> None:
             hashlib.scrypt(b"pw", salt=b"s" * 16, n=n, r=r, p=p, maxmem=too_little, dklen=32)
 
 
-def test_scrypt_verification_accepts_only_what_it_issued() -> None:
+def test_scrypt_verification_accepts_only_what_it_issued(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
     stored = password_hashing.hash_password_scrypt("dragon!!")
     verify = password_hashing.verify_password_scrypt
     assert verify(stored, "dragon!!") and not verify(stored, "dragon!")
     cheap = password_hashing.with_parameters(stored, "n=2,r=8,p=1")
     ruinous = password_hashing.with_parameters(stored, "n=1048576,r=8,p=1")
     short = stored[:-62]  # a digest cut to one byte, as a narrowed column would
-    import time
+    computed: list[dict[str, object]] = []
+    real = hashlib.scrypt
 
-    start = time.perf_counter()
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        computed.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
     for bad in (cheap, ruinous, short, stored.upper(), stored + "00", ""):
         assert not verify(bad, "dragon!!"), bad
-    assert time.perf_counter() - start < 0.5  # refused before any scrypt is computed
+    assert computed == []  # refused before any scrypt is computed (counted, not timed)
+    assert verify(stored, "dragon!!") and len(computed) == 1  # the count sees a real one
 
 
 def test_scrypt_verification_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -379,12 +387,15 @@ def test_a_real_rsa_key_is_not_factored_in_the_attackers_time() -> None:
 
 
 def test_rsa_key_from_primes_signs_and_verifies() -> None:
+    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     key = key_sizes.rsa_key_from_primes(key_sizes.random_prime(512), key_sizes.random_prime(512))
     signature = key.sign(b"release 1.0", padding.PKCS1v15(), hashes.SHA256())
     key.public_key().verify(signature, b"release 1.0", padding.PKCS1v15(), hashes.SHA256())
+    with pytest.raises(InvalidSignature):  # the key is used, not merely built
+        key.public_key().verify(signature, b"release 1.1", padding.PKCS1v15(), hashes.SHA256())
 
 
 def test_bandit_sees_the_library_call_not_the_hand_made_key() -> None:

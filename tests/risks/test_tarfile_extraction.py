@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from pysecbook.checker.eol import patches
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import tarfile_extraction as tx
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def _file(name: str) -> tarfile.TarInfo:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import file_permissions as fp
 from pysecbook.teaching.risks import temp_files as tf
-from pysecbook.teaching.sandbox import private_tmpdir
 
 ROOT_ONLY = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
                                reason="changing a directory's owner needs root")

@@ -16,8 +16,8 @@ import zipfile
 
 import pytest
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import zip_bombs as zb
-from pysecbook.teaching.sandbox import private_tmpdir
 
 
 def _zip(members: dict[str, bytes], comment: bytes = b"") -> bytes:

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from importlib import _bootstrap_external  # type: ignore[attr-defined]
 from pathlib import Path
@@ -24,18 +23,13 @@ from hermetic import NOBODY, TODAY, interpreter_as_other_user_refusal
 from pysecbook.checker import check_target
 from pysecbook.checker.checklist import RuntimeEnvironment
 from pysecbook.checker.declarations import decode_like_pip, project_info
-from pysecbook.checker.scan import fixtures as fx
 from pysecbook.checker.scan import open_target, scan, scan_file
 from pysecbook.checker.scan.filescan import BytecodeJob, check_bytecode
+from pysecbook.lab import builders as fx
+from pysecbook.lab.offline import not_audited
 
 MAGIC = importlib.util.MAGIC_NUMBER
 VENV = RuntimeEnvironment((3, 12), "/srv/venv", None)
-
-
-def not_audited(pins):  # type: ignore[no-untyped-def]
-    from pysecbook.checker.checklist.audit import AuditResult
-
-    return AuditResult("error", "not audited in the tests")
 
 
 def check(spec: str, **kwargs):  # type: ignore[no-untyped-def]
@@ -364,12 +358,12 @@ def test_an_installed_distribution_is_read_alike_whatever_finders_are_loaded(
 
 @pytest.mark.timeout(60)
 def test_the_python2_detector_is_linear(tmp_path: Path) -> None:
-    """40 KB of blank lines and one syntax error once took half a minute."""
+    """40 KB of blank lines and one syntax error once took half a minute. The scan's own
+    per-file limit is the guard: a detector that took that long again would leave the file
+    unscanned for the time limit, not for its syntax error. Nothing here reads the clock."""
     write(tmp_path, {"slow.py": "\n" * 40_000 + "def f(:\n"})
-    start = time.monotonic()
     outcome = scan(open_target(str(tmp_path)), jobs=1, file_timeout=30)
     assert [u.reason for u in outcome.unscanned] == ["syntax error: invalid syntax (line 40001)"]
-    assert time.monotonic() - start < 30  # the hang guard: the worker's deadline
 
 
 def test_a_clean_wheel_without_ci_is_not_blocked(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import hermetic
 import pytest
 
-from pysecbook.checker.scan import fixtures as fx
 from pysecbook.checker.scan import open_target, scan
 from pysecbook.checker.scan.targets import local as targets_mod
+from pysecbook.lab import builders as fx
 
 # Small limits keep the bombs quick; the defaults are tested separately on one bomb.
 SMALL = {"max_file_size": 2**20, "max_total_size": 8 * 2**20}

@@ -10,7 +10,7 @@ import pytest
 from hermetic import TODAY_TIMESTAMP
 
 from pysecbook.checker.scan import TargetError, open_target
-from pysecbook.checker.scan import fixtures as fx
+from pysecbook.lab import builders as fx
 
 SAMPLE = sorted(fx.SAMPLE_FILES)
 

@@ -20,8 +20,10 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from pysecbook.lab.child import Completed, offline_env, private_tmpdir, run_python
+from pysecbook.lab.offline import not_audited
+from pysecbook.lab.pip_audit import ARGUMENTS, run_pip_audit
 from pysecbook.teaching.dependencies import SAMPLE_LOCK, AuditRun
-from pysecbook.teaching.sandbox import Completed, offline_env, private_tmpdir, run_python
 
 #: How long the SBOM generator may take.
 SBOM_TIMEOUT = 90.0
@@ -146,26 +148,15 @@ def run_pip_audit_not_found(requirements: str = SAMPLE_LOCK, *, strict: bool,
     connection, and its proxy points at a closed loopback port besides: nothing leaves the
     machine. pip-audit itself runs unchanged, through ``python -m pip_audit``.
     """
-    argv = ["-r", "requirements.txt", "--no-deps", "--disable-pip", "--progress-spinner", "off"]
-    if strict:
-        argv.insert(0, "--strict")
-    with private_tmpdir() as tmp:
-        (tmp / "requirements.txt").write_text(requirements, encoding="utf-8")
-        done = run_python(_NOT_FOUND_SNIPPET, cwd=tmp, args=[*argv, "--cache-dir", str(tmp / "c")],
-                          env={"HOME": str(tmp), **offline_env()}, timeout=timeout)
-    return AuditRun(tuple(argv), done)
+    leading = ["--strict"] if strict else []
+    done = run_pip_audit(requirements, leading=leading, env=offline_env(), timeout=timeout,
+                         code=_NOT_FOUND_SNIPPET)
+    return AuditRun((*leading, *ARGUMENTS), done)
 
 
 def policy_text(name: str) -> str:
     """A document shipped in ``pysecbook/data`` (the policy templates of the chapter)."""
     return resources.files("pysecbook").joinpath(f"data/{name}").read_text("utf-8")
-
-
-def not_audited(pins: list[tuple[str, str]]) -> Any:
-    from pysecbook.checker.checklist.audit import AuditResult
-
-    return AuditResult("error", f"not audited here: {len(pins)} pin(s); this page is built "
-                                "offline, run pip-audit --strict where its service is reachable")
 
 
 @dataclass(frozen=True)

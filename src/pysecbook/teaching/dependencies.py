@@ -19,7 +19,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pysecbook.checker.declarations import TargetFiles, is_pinned, read_requirements
-from pysecbook.teaching.sandbox import Completed, last_line, offline_env, private_tmpdir, run_python
+from pysecbook.lab import pip_audit
+from pysecbook.lab.child import Completed, last_line, offline_env
 
 #: A lock file as an old project might have it: exact pins, two of them out of date.
 SAMPLE_LOCK = """\
@@ -144,17 +145,12 @@ def run_pip_audit(requirements: str = SAMPLE_LOCK, *, strict: bool,
 
     ``--no-deps --disable-pip`` audits the pins as written, without creating a virtual
     environment (which would need the network too). The child's proxy is a port on
-    127.0.0.1 that refuses connections (:func:`~pysecbook.teaching.sandbox.refusing_address`), so it
+    127.0.0.1 that refuses connections (:func:`~pysecbook.lab.child.refusing_address`), so it
     is offline by construction: nothing leaves the machine, wherever the book is built.
     """
-    argv = ["-r", "requirements.txt", "--no-deps", "--disable-pip", "--progress-spinner", "off"]
-    if strict:
-        argv.insert(0, "--strict")
-    with private_tmpdir() as tmp:
-        (tmp / "requirements.txt").write_text(requirements, encoding="utf-8")
-        done = run_python(None, cwd=tmp, flags=["-m", "pip_audit"], args=argv,
-                          env={"HOME": str(tmp), **offline_env()}, timeout=timeout)
-    return AuditRun(tuple(argv), done)
+    leading = ["--strict"] if strict else []
+    done = pip_audit.run_pip_audit(requirements, leading=leading, env=offline_env(), timeout=timeout)
+    return AuditRun((*leading, *pip_audit.ARGUMENTS), done)
 
 
 def python_executable() -> str:

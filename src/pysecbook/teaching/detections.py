@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pysecbook.checker.detections import Detection, all_detections
 from pysecbook.checker.scan import scan_file
 from pysecbook.checker.scan.sast import scan_bytes
-from pysecbook.teaching.sandbox import private_tmpdir, run_python
+from pysecbook.lab.child import private_tmpdir, run_python
 
 __all__ = ["SampleReport", "all_sample_reports", "bandit_cli", "bandit_ids_by_family",
            "check_findings", "listed_by_bandit_help", "sample_report"]

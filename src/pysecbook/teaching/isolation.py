@@ -17,7 +17,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 
 __all__ = [
     "Observation",

@@ -3,9 +3,10 @@
 :func:`serve` starts an HTTP server on the loopback interface that answers the Simple
 Repository API for one or more named indexes: JSON (PEP 691) when the client asks for it,
 HTML (PEP 503) otherwise, with PEP 700 upload times, PEP 592 yanks and PEP 740 provenance
-links. Each index can also misbehave on purpose: answer HTTP 500, answer too slowly, or
-speak HTML only. The server stops when the ``with`` block ends, and by itself after
-``lifetime`` seconds. :func:`demo_indexes` builds the distributions the page checks, from
+links. Each index can also misbehave on purpose: answer HTTP 500, never answer (until it is
+released, or the server stops), or speak HTML only. The server (the lab's
+:func:`~pysecbook.lab.loopback.serve_http`) stops when the ``with`` block ends, and by itself
+after ``lifetime`` seconds. :func:`demo_indexes` builds the distributions the page checks, from
 the book's two sample projects: nothing in them is ever built, installed or run (the
 suspicious one only echoes a word, and its domains end in ``.invalid``).
 Book page: ``book/checklist/before-install``.
@@ -19,7 +20,6 @@ import html
 import http.server
 import json
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,13 +30,12 @@ from urllib.parse import unquote
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from pysecbook.checker.scan.fixtures import make_sdist, make_wheel
+from pysecbook.lab.builders import make_sdist, make_wheel
+from pysecbook.lab.loopback import serve_http
 
 __all__ = ["ServedFile", "ServedIndex", "demo_indexes", "demo_lock", "serve"]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-#: Longest a "slow" index sleeps before answering (the client's timeout should be shorter).
-MAX_DELAY = 5.0
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,16 @@ class ServedFile:
 
 @dataclass
 class ServedIndex:
-    """One index: its projects and how it behaves (``ok``, ``error``, ``slow``, ``html``)."""
+    """One index: its projects and how it behaves (``ok``, ``error``, ``slow``, ``html``).
+
+    A ``slow`` index holds every request until ``release`` is set (the server sets it when it
+    stops): a client with a read timeout gives up first, whatever the machine's load, and no
+    clock decides who wins.
+    """
 
     projects: dict[str, list[ServedFile]] = field(default_factory=dict)
     mode: str = "ok"
-    delay: float = 2.0
+    release: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
 
 def _page(index: ServedIndex, name: str, as_json: bool, base: str) -> tuple[bytes, str]:
@@ -116,7 +120,7 @@ def _handler(indexes: Mapping[str, ServedIndex]) -> type[http.server.BaseHTTPReq
             if index.mode == "error":
                 return self._send(500, b"internal error (on purpose)", "text/plain")
             if index.mode == "slow":
-                time.sleep(min(index.delay, MAX_DELAY))
+                index.release.wait()
             kind, rest = (parts[1], parts[2:]) if len(parts) > 1 else ("", [])
             if kind == "simple" and len(rest) == 1 and rest[0] in index.projects:
                 as_json = JSON_TYPE in self.headers.get("Accept", "") and index.mode != "html"
@@ -153,24 +157,18 @@ def serve(indexes: Mapping[str, ServedIndex], *, lifetime: float = 600.0) -> Ite
     """Serve ``indexes`` on 127.0.0.1; yields each index's Simple API URL by name.
 
     The server binds the loopback interface only and stops when the block ends, or by itself
-    after ``lifetime`` seconds, whichever comes first.
+    after ``lifetime`` seconds, whichever comes first; then every ``slow`` index is released
+    (and held again by the next :func:`serve`).
     """
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(indexes))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    stop = threading.Timer(lifetime, server.shutdown)
-    stop.daemon = True
-    thread.start()
-    stop.start()
-    port = server.server_address[1]
-    try:
-        yield {name: f"http://127.0.0.1:{port}/{name}/simple/" for name in indexes}
-    finally:
-        stop.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    def release() -> None:
+        for index in indexes.values():
+            index.release.set()
+
+    for index in indexes.values():
+        index.release.clear()
+    with serve_http(_handler(indexes), lifetime=lifetime, name="local-index",
+                    on_stop=release) as address:
+        yield {name: f"{address.url}/{name}/simple/" for name in indexes}
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -190,8 +188,8 @@ def demo_indexes(workdir: Path, now: datetime) -> dict[str, ServedIndex]:
     uploaded days ago), ``old-parser`` (2.0.0 yanked with a reason, 2.0.1 fine),
     ``fast-hash`` (the index lists a SHA-256 its file does not have) and ``acme-utils``.
     ``internal``: ``acme-internal``, found nowhere else, and ``acme-utils`` again, shadowing
-    the name. ``broken`` answers HTTP 500; ``slow`` answers after two seconds. Upload times
-    are counted back from ``now``.
+    the name. ``broken`` answers HTTP 500; ``slow`` holds every request until the server
+    stops. Upload times are counted back from ``now``.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     samples = _samples_root()

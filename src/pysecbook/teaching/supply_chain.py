@@ -3,7 +3,8 @@
 The supply-chain demonstrations of the book need a package index, an attacker's index and
 wheels whose bytes change. Here every one of them is a directory in a private temporary
 directory: wheels are built by hand with :mod:`zipfile` (a wheel is a zip archive with a
-``.dist-info`` folder), an index is a folder laid out as the "simple" repository API that
+``.dist-info`` folder: :func:`~pysecbook.lab.builders.build_wheel`, re-exported here for the
+pages), an index is a folder laid out as the "simple" repository API that
 pip reads through a ``file://`` URL, and pip runs in a child interpreter with its own
 configuration files and environment variables switched off, so neither the network nor the
 machine's pip settings can take part.
@@ -12,21 +13,21 @@ Book page: ``book/culture/supply-chain``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import os
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from pysecbook.teaching.sandbox import Completed, last_line, offline_env, run_python
+from pysecbook.lab.builders import build_wheel
+from pysecbook.lab.child import Completed, last_line, offline_env, run_python
 
-#: A fixed timestamp for every archive member, so that the same contents give the same bytes.
-_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+__all__ = ["PIP_ENV", "PIP_TIMEOUT", "PUBLISH_PREDICATE", "PipRun", "attestation_statement",
+           "build_index", "build_wheel", "matches_statement", "pip_install", "sha256_of",
+           "wheel_name_version"]
 
 #: Environment for every pip child: no configuration file, no index, no cache.
 PIP_ENV: Mapping[str, str] = {
@@ -42,43 +43,6 @@ PIP_TIMEOUT = 60.0
 def sha256_of(path: Path) -> str:
     """The hex SHA-256 digest of a file, as a lock file records it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _record_hash(data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return f"sha256={digest.decode('ascii')}"
-
-
-def build_wheel(directory: Path, name: str, version: str, module_source: str,
-                *, summary: str = "A demonstration package") -> Path:
-    """Write ``NAME-VERSION-py3-none-any.whl`` into ``directory``, holding one module.
-
-    The module is importable as ``name`` with dashes turned into underscores. The archive is
-    byte-for-byte reproducible: the same arguments always give the same file, so a changed
-    hash means changed contents.
-    """
-    dist = canonicalize_name(name).replace("-", "_")
-    dist_info = f"{dist}-{version}.dist-info"
-    files: dict[str, bytes] = {
-        f"{dist}.py": module_source.encode("utf-8"),
-        f"{dist_info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: {summary}\n"
-        ).encode("utf-8"),
-        f"{dist_info}/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: pysecbook\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
-    files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode("utf-8")
-    directory.mkdir(parents=True, exist_ok=True)
-    wheel = directory / f"{dist}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    return wheel
 
 
 def wheel_name_version(wheel: Path) -> tuple[str, str]:

@@ -1,11 +1,12 @@
 """Look pinned dependencies up in a vulnerability database with pip-audit, safely.
 
-pip-audit runs in a child process, with a timeout, a private temporary directory for its
-requirements file and cache, ``--disable-pip --no-deps`` so that it never creates a virtual
-environment or installs anything, and only the ``name==version`` pins that pysecbook itself
-parsed (so no option from the target's files reaches its command line). The child starts
-from a minimal environment: no proxy, index or credential settings of the caller leak in,
-except the ones this module passes on purpose (``env``).
+pip-audit runs through the lab's runner (:func:`pysecbook.lab.pip_audit.run_pip_audit`): in
+a child process, with a timeout, a private temporary directory for its requirements file and
+cache, ``--disable-pip --no-deps`` so that it never creates a virtual environment or installs
+anything, and only the ``name==version`` pins that pysecbook itself parsed (so no option from
+the target's files reaches its command line). The child starts from a minimal environment:
+no PYTHON*, PIP_*, proxy, index or credential settings of the caller leak in, except the
+ones this module passes on purpose (``env``).
 
 pip-audit has two silent failure modes, and neither is a pass here:
 
@@ -22,20 +23,13 @@ Both become ``error`` (could not audit). Book page: ``book/checklist/could`` (ch
 from __future__ import annotations
 
 import json
-import os
-import subprocess  # nosec B404 - pip-audit runs as a child process with fixed arguments
-import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from pysecbook.lab.pip_audit import run_pip_audit
 
 DEFAULT_TIMEOUT = 60.0
 SERVICES = ("pypi", "osv")
-
-#: The environment pip-audit starts from: no PYTHON*, PIP_*, proxy or credential variables.
-CHILD_ENV: Mapping[str, str] = {"PATH": os.defpath, "LANG": "C.UTF-8",
-                                "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 @dataclass(frozen=True)
@@ -59,25 +53,17 @@ def audit_pins(pins: Sequence[tuple[str, str]], *, timeout: float = DEFAULT_TIME
         raise ValueError(f"service must be one of {SERVICES}, not {service!r}")
     if not pins:
         return AuditResult("pass", "nothing to audit")
-    with tempfile.TemporaryDirectory(prefix="pysecbook-audit-") as name:
-        tmp = Path(name)
-        req = tmp / "requirements.txt"
-        req.write_text("".join(f"{n}=={v}\n" for n, v in pins), encoding="utf-8")
-        cmd = [sys.executable, "-m", "pip_audit", "--disable-pip", "--no-deps", "-r", str(req),
-               "-f", "json", "--progress-spinner", "off", "--cache-dir", str(tmp / "cache"),
-               "--vulnerability-service", service]
-        if osv_url:
-            cmd += ["--osv-url", osv_url]
-        child_env = {**CHILD_ENV, "HOME": str(tmp), **(env or {})}
-        try:
-            done = subprocess.run(  # nosec B603 - fixed argument list, no shell
-                cmd, capture_output=True, text=True, timeout=timeout, env=child_env, cwd=tmp,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return AuditResult("error", f"could not audit: pip-audit did not finish in {timeout:.0f} s")
-        except OSError as exc:
-            return AuditResult("error", f"could not audit: pip-audit did not start ({exc})")
+    options = ["-f", "json", "--vulnerability-service", service]
+    if osv_url:
+        options += ["--osv-url", osv_url]
+    requirements = "".join(f"{n}=={v}\n" for n, v in pins)
+    try:
+        # No CPU or memory limit: the check's verdict is pip-audit's, not the limit's.
+        done = run_pip_audit(requirements, options=options, env=env, timeout=timeout, limits=False)
+    except OSError as exc:
+        return AuditResult("error", f"could not audit: pip-audit did not start ({exc})")
+    if done.timed_out:
+        return AuditResult("error", f"could not audit: pip-audit did not finish in {timeout:.0f} s")
     return interpret(done.stdout, done.stderr)
 
 

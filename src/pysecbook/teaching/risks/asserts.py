@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from pysecbook.lab.child import CallResult, call_in_child
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import CallResult, call_in_child
 
 #: Who is allowed to delete accounts in the examples.
 ADMINS = frozenset({"alice"})

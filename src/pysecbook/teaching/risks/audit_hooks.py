@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 
 #: The events the monitoring hook records.
 WATCHED = ("open", "subprocess.Popen", "socket.connect", "exec", "import", "ctypes.dlopen",

@@ -24,8 +24,8 @@ import py_compile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The module as its author wrote it, and the program that uses it.
 SOURCE = 'MESSAGE = "hello from the source"\n'

@@ -22,8 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: How long the child waits for the transfers before it reports them stuck.
 PATIENCE = 0.3

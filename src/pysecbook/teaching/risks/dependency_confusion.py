@@ -19,8 +19,8 @@ from pathlib import Path
 
 from collections.abc import Mapping
 
+from pysecbook.lab.child import offline_env, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import offline_env, private_tmpdir, run_python
 from pysecbook.teaching.supply_chain import (
     PIP_TIMEOUT,
     PipRun,

@@ -26,8 +26,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The value of ``PYTHONWARNINGS`` the first fix sets.
 DEPRECATIONS_AS_ERRORS = "error::DeprecationWarning,error::PendingDeprecationWarning"

@@ -25,9 +25,8 @@ import sys
 from collections.abc import Mapping
 from decimal import Decimal
 
+from pysecbook.lab.child import Timed, private_tmpdir, run_python, timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import Timed, timed_call
-from pysecbook.teaching.sandbox import private_tmpdir, run_python
 
 #: Digits the attacker sends in one numeric field (about 293 KiB of text).
 ATTACK_DIGITS = 300_000

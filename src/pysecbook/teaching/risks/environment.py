@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The innocent program the launchers start.
 TOOL = 'print("tool: done")\n'

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from pysecbook.lab.child import Timed, timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import Timed, timed_call
 from pysecbook.teaching.sandbox import call_with_marker
 
 

@@ -17,9 +17,8 @@ import operator
 import secrets
 from collections.abc import Callable
 
+from pysecbook.lab.child import CallResult, Timed, call_in_child, timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import Timed, timed_call
-from pysecbook.teaching.sandbox import CallResult, call_in_child
 
 #: Name of the environment variable the attack's child interpreter holds a canary secret in.
 CANARY_VAR = "PSB_CANARY_API_KEY"

@@ -14,8 +14,8 @@ import copy
 import tomllib
 from collections.abc import Callable
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
 from pysecbook.teaching.sandbox import call_with_marker
 
 

@@ -18,8 +18,8 @@ import tempfile
 
 from collections.abc import Callable
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: The descriptor limit of the attacked process, and the uploads Mallory sends.
 FD_LIMIT = 48

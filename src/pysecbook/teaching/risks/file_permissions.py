@@ -27,14 +27,12 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pysecbook.lab.child import MINIMAL_ENV, last_line, private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.risks.temp_files import private_path
 from pysecbook.teaching.sandbox import (
-    MINIMAL_ENV,
-    last_line,
     other_user,
     other_user_refusal,
-    private_tmpdir,
     reachable_dir,
     run_as_other_user,
 )

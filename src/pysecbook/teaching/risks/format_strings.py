@@ -14,9 +14,8 @@ import secrets
 import string
 from collections.abc import Callable
 
+from pysecbook.lab.child import call_in_child, timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
-from pysecbook.teaching.sandbox import call_in_child
 
 #: A secret of the application, a global of this module (a placeholder, not a real key).
 SECRET_KEY = "demo-signing-key-5f2c9e"

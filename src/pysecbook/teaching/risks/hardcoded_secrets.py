@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: The variable a deployment sets to the token itself (read by the first tries).
 ENVIRONMENT_VARIABLE = "APP_TOKEN"

@@ -13,14 +13,14 @@ import contextlib
 import functools
 import http.server
 import io
-import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pysecbook.lab.child import private_tmpdir
+from pysecbook.lab.loopback import serve_http
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import private_tmpdir
 
 HandlerFactory = Callable[..., http.server.BaseHTTPRequestHandler]
 
@@ -148,18 +148,9 @@ def serving(make_handler: Callable[[str], HandlerFactory],
             path.write_text(text, encoding="utf-8")
         for rel, target in (links or {}).items():
             (root / rel).symlink_to(root / target)
-        handler = make_handler(str(root))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name="http-server", daemon=True)
-        with contextlib.redirect_stderr(io.StringIO()):
-            thread.start()
-            try:
-                yield server.server_address[0], server.server_address[1]  # type: ignore[misc]
-            finally:
-                server.shutdown()
-                server.server_close()
-                thread.join(5)
+        with contextlib.redirect_stderr(io.StringIO()), \
+                serve_http(make_handler(str(root)), name="http-server") as address:
+            yield address.host, address.port
 
 
 def get(host: str, port: int, path: str) -> tuple[int, str]:

@@ -22,8 +22,8 @@ import os
 import stat
 from pathlib import Path
 
+from pysecbook.lab.child import call_in_child, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import call_in_child, last_line, private_tmpdir, run_python
 
 #: The plugin the attacker ships: a harmless-looking version string, and a top-level line
 #: that runs on import. Here it only writes a marker next to itself.

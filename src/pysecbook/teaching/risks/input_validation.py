@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import private_tmpdir
 
 #: Extensions the insecure version refuses.
 DENIED_SUFFIXES = (".py", ".sh", ".exe")

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
 
 
 @dataclass(frozen=True)

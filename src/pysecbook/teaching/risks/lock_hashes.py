@@ -16,8 +16,8 @@ import hashlib
 import zipfile
 from pathlib import Path
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import private_tmpdir
 from pysecbook.teaching.supply_chain import (
     PipRun,
     build_index,

@@ -31,8 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+from pysecbook.lab.child import call_in_child
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import call_in_child
 
 #: Environment variable that holds the key configurations must be signed with.
 KEY_ENV = "LOGGING_CONFIG_KEY"

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
 
 CENT = Decimal("0.01")
 

@@ -20,8 +20,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The innocent program: it serialises a record with the standard library's json module.
 SCRIPT = 'import json\nprint("report:", json.dumps({"user": "alice", "admin": False}))\n'

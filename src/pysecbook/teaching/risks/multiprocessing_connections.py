@@ -24,9 +24,9 @@ from multiprocessing import AuthenticationError, current_process
 from multiprocessing.connection import (Client, Connection, Listener, answer_challenge,
                                         deliver_challenge)
 
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.risks.pickling import LOADER_SNIPPET, MARKER, MarkerPayload
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 
 def receive_one_insecure(port: int) -> object:

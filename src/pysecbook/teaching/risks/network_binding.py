@@ -170,7 +170,7 @@ def probe(impl: object, hosts: tuple[str, ...] | None = None) -> dict[str, objec
     """
     import json
 
-    from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
+    from pysecbook.lab.child import last_line, private_tmpdir, run_python
 
     args = [impl.__name__]  # type: ignore[attr-defined]
     if hosts is not None:

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import argon2
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
 
 #: The accounts of the demonstration, and the (weak, but not top-ten) passwords they want.
 #: Alice and Carol chose the same password.

@@ -21,8 +21,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 SECRET = "db_password=hunter2"  # nosec B105 - a fake secret the attack tries to read
 

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pysecbook.lab.child import Completed, last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import Completed, last_line, private_tmpdir, run_python
 
 #: The program the launchers start: it needs nothing but the standard library.
 TOOL = "print('tool: hello, world')"

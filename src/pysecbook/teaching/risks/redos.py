@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
 
 #: Nested quantifiers: the ``+`` inside a group that is itself repeated with ``+``.
 EMAIL_BACKTRACKING = re.compile(r"([a-zA-Z0-9_.+-]+)+@[a-zA-Z0-9-]+\.[a-zA-Z]+")

@@ -15,8 +15,8 @@ import hmac
 import json
 from collections.abc import Callable
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: The key the shop and the payment provider share (a demonstration value).
 WEBHOOK_KEY = b"demo-webhook-key"  # nosec B105 - demonstration key, not a secret

@@ -21,8 +21,8 @@ import json
 import subprocess  # nosec B404 - this module demonstrates subprocess, both ways
 from pathlib import Path
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 
 def byte_count_insecure(directory: str, filename: str) -> str:

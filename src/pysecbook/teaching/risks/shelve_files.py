@@ -99,7 +99,7 @@ def shelf_backend() -> str:
     """Which ``dbm`` module writes shelves on this interpreter, and the files one makes."""
     import dbm
 
-    from pysecbook.teaching.sandbox import private_tmpdir
+    from pysecbook.lab.child import private_tmpdir
 
     with private_tmpdir() as tmp:
         name = build_malicious_shelf(tmp)

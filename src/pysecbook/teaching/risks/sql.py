@@ -26,8 +26,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: The example shop: who ordered what, and account balances.
 SCHEMA = """

@@ -24,8 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import private_tmpdir
 
 ORIGINAL = "owner = alice\n"
 

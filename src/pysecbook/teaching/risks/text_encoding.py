@@ -26,8 +26,8 @@ import os
 from collections.abc import Iterable
 from datetime import date
 
+from pysecbook.lab.child import CallResult, call_in_child, private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import CallResult, call_in_child, private_tmpdir
 
 #: A service started with a bare, non-UTF-8 locale: the C locale with UTF-8 mode switched off
 #: (``PYTHONUTF8=0``) and no coercion to C.UTF-8 (``PYTHONCOERCECLOCALE=0``).

@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import private_tmpdir
 
 #: The name the client means to reach (resolved nowhere: the client connects to 127.0.0.1).
 SERVER_NAME = "api.internal.example"

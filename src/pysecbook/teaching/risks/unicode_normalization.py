@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pysecbook.lab.child import timed_call
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.risks._child import timed_call
 
 #: Names nobody may register.
 RESERVED = frozenset({"admin", "root", "support"})

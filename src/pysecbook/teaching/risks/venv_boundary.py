@@ -21,8 +21,8 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 #: The token a developer's shell holds, planted by the attack for the duration of one run.
 PLANTED_NAME = "PSB_DEPLOY_TOKEN"

@@ -35,9 +35,9 @@ import defusedxml.ElementTree
 import defusedxml.expatreader
 import defusedxml.sax
 
+from pysecbook.lab.child import private_tmpdir
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
 from pysecbook.teaching.risks.pickling import file_writer, stalls_in_child
-from pysecbook.teaching.sandbox import private_tmpdir
 
 SECRET = "db_password=hunter2"  # nosec B105 - a fake secret the attack tries to read
 

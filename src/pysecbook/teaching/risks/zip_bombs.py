@@ -31,8 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from pysecbook.lab.child import last_line, private_tmpdir, run_python
 from pysecbook.teaching.risks import AdaptedAttack, Outcome, Risk, register
-from pysecbook.teaching.sandbox import last_line, private_tmpdir, run_python
 
 CHUNK = 64 * 1024
 #: Limits of the secure extractor: total uncompressed bytes, members, compression ratio, and

@@ -1,24 +1,39 @@
-"""Builders of small targets, well-formed and hostile, for the tests and the checklist chapter.
+"""The one builder of sdists and wheels, well-formed and hostile, for the pages, tests and bench.
 
 Every builder writes only into the directory it is given (a temporary directory) and
-returns the path it created. Hostile archives are built with :mod:`tarfile` and
-:mod:`zipfile` directly, member by member, since the point is to produce what a careful
+returns the path it created. Archives are built with :mod:`tarfile` and :mod:`zipfile`
+directly, member by member, with fixed times and modes, so the same arguments always give
+the same bytes (a changed hash means changed contents); hostile ones produce what a careful
 archiver never would. None of them is ever extracted: :func:`pysecbook.checker.scan.open_target`
 reads them in memory and reports each hostile member.
 
-Book page: ``book/checklist``.
+A wheel is a zip archive with a ``NAME-VERSION.dist-info`` folder: ``METADATA``, ``WHEEL``
+and a ``RECORD`` that lists every file with its SHA-256, as an installer verifies it.
+:func:`make_wheel` writes any files; :func:`build_wheel` a wheel of one module, as the
+supply-chain pages install it.
+
+Book pages: ``book/checklist``, ``book/culture/supply-chain``, ``book/culture/maintainers``.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import gzip
 import hashlib
 import io
 import stat
 import tarfile
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+__all__ = ["SAMPLE_FILES", "UNSCANNABLE_SOURCES", "build_wheel", "make_hostile_tar",
+           "make_hostile_zip", "make_sdist", "make_truncated_sdist", "make_wheel",
+           "make_zip_sdist", "record_hash"]
 
 #: A tiny, harmless project used by the builders below.
 SAMPLE_FILES: Mapping[str, bytes] = {
@@ -49,12 +64,32 @@ def _tarinfo(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE) -> tarfile
     return info
 
 
+def _zipinfo(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, time.gmtime(_MTIME)[:6])
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+@contextlib.contextmanager
+def _tar_writer(path: Path, compression: str = "gz") -> Iterator[tarfile.TarFile]:
+    """A tar archive being written to ``path``; gzip's header carries a fixed time, not now."""
+    if compression != "gz":
+        with tarfile.open(path, f"w:{compression}") as tar:
+            yield tar
+        return
+    with open(path, "wb") as raw, \
+            gzip.GzipFile(filename=str(path), mode="wb", fileobj=raw, mtime=_MTIME) as gz, \
+            tarfile.open(fileobj=gz, mode="w") as tar:
+        yield tar
+
+
 def make_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
                name: str = "demo-1.0", compression: str = "gz") -> Path:
     """A well-formed sdist ``name.tar.<compression>`` with ``files`` under ``name/``."""
     suffix = {"gz": "tar.gz", "bz2": "tar.bz2", "xz": "tar.xz"}[compression]
     path = Path(dest) / f"{name}.{suffix}"
-    with tarfile.open(path, f"w:{compression}") as tar:
+    with _tar_writer(path, compression) as tar:
         for rel, data in files.items():
             tar.addfile(_tarinfo(f"{name}/{rel}", len(data)), io.BytesIO(data))
     return path
@@ -66,32 +101,63 @@ def make_zip_sdist(dest: Path, files: Mapping[str, bytes] = SAMPLE_FILES, *,
     path = Path(dest) / f"{name}.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for rel, data in files.items():
-            zf.writestr(f"{name}/{rel}", data)
+            zf.writestr(_zipinfo(f"{name}/{rel}"), data)
     return path
+
+
+#: The timestamp of every wheel member (a zip stores local date and time, no zone).
+WHEEL_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def record_hash(data: bytes) -> str:
+    """``sha256=...`` as a wheel's RECORD writes a file's digest (urlsafe base64, no padding)."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"sha256={digest.decode('ascii')}"
 
 
 def make_wheel(dest: Path, files: Mapping[str, bytes] | None = None, *,
                name: str = "demo", version: str = "1.0", metadata: str = "",
                dist_info: Mapping[str, bytes] | None = None) -> Path:
-    """A wheel: the package files at the top level plus a minimal dist-info.
+    """A wheel ``NAME-VERSION-py3-none-any.whl``: the package files at the top level plus a
+    dist-info whose RECORD lists them all with their digests.
 
-    ``metadata`` adds header lines to ``METADATA`` (``License-Expression: MIT\n``);
-    ``dist_info`` adds files under the dist-info directory (``licenses/LICENSE``).
+    ``name`` is written as given in ``METADATA`` and normalised (``acme_utils``) in the file
+    and folder names. ``metadata`` adds header lines to ``METADATA``
+    (``License-Expression: MIT\n``); ``dist_info`` adds files under the dist-info directory
+    (``licenses/LICENSE``). The archive is byte-for-byte reproducible.
     """
-    path = Path(dest) / f"{name}-{version}-py3-none-any.whl"
     if files is None:
         files = {k: v for k, v in SAMPLE_FILES.items() if k.startswith("demo/")}
-    info = f"{name}-{version}.dist-info"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for rel, data in files.items():
-            zf.writestr(rel, data)
-        zf.writestr(f"{info}/METADATA",
-                    f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}")
-        for rel, data in (dist_info or {}).items():
-            zf.writestr(f"{info}/{rel}", data)
-        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        zf.writestr(f"{info}/RECORD", "")
+    dist = canonicalize_name(name).replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    members = dict(files)
+    members[f"{info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}").encode("utf-8")
+    members.update({f"{info}/{rel}": data for rel, data in (dist_info or {}).items()})
+    members[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: pysecbook\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    record = "".join(f"{rel},{record_hash(data)},{len(data)}\n" for rel, data in members.items())
+    members[f"{info}/RECORD"] = f"{record}{info}/RECORD,,\n".encode("utf-8")
+    Path(dest).mkdir(parents=True, exist_ok=True)
+    path = Path(dest) / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel, data in members.items():
+            member = zipfile.ZipInfo(rel, date_time=WHEEL_DATE)
+            member.external_attr = 0o644 << 16
+            member.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(member, data)
     return path
+
+
+def build_wheel(directory: Path, name: str, version: str, module_source: str,
+                *, summary: str = "A demonstration package") -> Path:
+    """Write ``NAME-VERSION-py3-none-any.whl`` into ``directory``, holding one module.
+
+    The module is importable as ``name`` with dashes turned into underscores.
+    """
+    module = canonicalize_name(name).replace("-", "_")
+    return make_wheel(directory, {f"{module}.py": module_source.encode("utf-8")}, name=name,
+                      version=version, metadata=f"Summary: {summary}\n")
 
 
 def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
@@ -103,7 +169,7 @@ def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
     """
     path = Path(dest) / f"{name}-{kind}.tar.gz"
     ok = SAMPLE_FILES["demo/core.py"]
-    with tarfile.open(path, "w:gz") as tar:
+    with _tar_writer(path) as tar:
         tar.addfile(_tarinfo(f"{name}/demo/core.py", len(ok)), io.BytesIO(ok))
         payload = b"print('pwned')\n"
         if kind == "traversal":
@@ -123,7 +189,7 @@ def make_hostile_tar(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
         elif kind == "nested":
             inner = io.BytesIO()
             with zipfile.ZipFile(inner, "w") as zf:
-                zf.writestr("hidden.py", payload)
+                zf.writestr(_zipinfo("hidden.py"), payload)
             data = inner.getvalue()
             tar.addfile(_tarinfo(f"{name}/vendor/inner.zip", len(data)), io.BytesIO(data))
         elif kind == "bomb":
@@ -138,15 +204,15 @@ def make_hostile_zip(dest: Path, kind: str, *, name: str = "demo-1.0") -> Path:
     """A ``.zip`` sdist with one hostile member: ``traversal``, ``symlink`` or ``bomb``."""
     path = Path(dest) / f"{name}-{kind}.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(f"{name}/demo/core.py", SAMPLE_FILES["demo/core.py"])
+        zf.writestr(_zipinfo(f"{name}/demo/core.py"), SAMPLE_FILES["demo/core.py"])
         if kind == "traversal":
-            zf.writestr(f"{name}/../../evil.py", b"print('pwned')\n")
+            zf.writestr(_zipinfo(f"{name}/../../evil.py"), b"print('pwned')\n")
         elif kind == "symlink":
             info = zipfile.ZipInfo(f"{name}/demo/link.py", time.gmtime(_MTIME)[:6])
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
             zf.writestr(info, b"/etc/passwd")
         elif kind == "bomb":
-            with zf.open(f"{name}/zeros.py", "w") as member:
+            with zf.open(_zipinfo(f"{name}/zeros.py"), "w") as member:
                 chunk = bytes(2**20)
                 for _ in range(64):
                     member.write(chunk)
